@@ -1,0 +1,45 @@
+// Byte ↔ string helpers for the boundary: header bytes are read as latin1 (one char per byte)
+// so nothing is lost or replaced, and written back the same way.
+
+/** The bytes u8[off, off + len) as a string of the same length (latin1). */
+export function latin1(u8: Uint8Array, off: number, len: number): string {
+  let s = "";
+  for (let i = 0; i < len; i += 4096) {
+    const end = Math.min(len, i + 4096);
+    s += String.fromCharCode.apply(null, u8.subarray(off + i, off + end) as unknown as number[]);
+  }
+  return s;
+}
+
+/** A latin1 string (every char < 256) as bytes. */
+export function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string (for bodies and file names). */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** Whether u8[off, off + key.length) equals key. */
+export function bytesEqual(u8: Uint8Array, off: number, key: Uint8Array): boolean {
+  for (let i = 0; i < key.length; i++) if (u8[off + i] !== key[i]) return false;
+  return true;
+}
+
+/** Joins byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

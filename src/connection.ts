@@ -1,0 +1,244 @@
+// One client connection: socket reads land directly in the connection's slot of WASM memory,
+// the WASM parser frames each request in place, and responses are queued and written in as few
+// writes as possible (pipelined requests answered in order, one write per batch).
+
+import * as abi from "./abi.ts";
+import { BodyReader } from "./body.ts";
+import { Request } from "./request.ts";
+import { errorResponse, Responder } from "./respond.ts";
+import type { Wasm } from "./wasm.ts";
+
+/** What the connection is waiting for; the server's sweeper enforces the timeouts. */
+export const enum Phase {
+  /** Between requests, no byte of the next one yet: the idle timeout applies. */
+  Idle,
+  /** Part of a request head has arrived: the head deadline applies (408). */
+  Head,
+  /** A request is being handled (body, file, CGI, backend). */
+  Busy,
+}
+
+export interface Site {
+  /**
+   * Answers the request just parsed at WASM `head` (length `len`) synchronously when it can
+   * (an object-cache hit) and returns true; false sends it down the slow path.
+   */
+  fast(c: Connection, head: number, len: number): boolean;
+  /** Answers a request on the slow path. */
+  handle(req: Request, res: Responder): Promise<void>;
+}
+
+export interface ConnectionLimits {
+  discardBodyMax: number;
+}
+
+/** Most bytes copied into one write when batching small responses. */
+const BATCH_MAX = 256 * 1024;
+
+export class Connection {
+  /** Slot input region in WASM memory: [base, base + cap). */
+  readonly base: number;
+  readonly state: number;
+  readonly cap: number;
+  /** Unparsed bytes are [base + start, base + filled). */
+  start = 0;
+  filled = 0;
+  /** A new connection owes its first request head within the head deadline. */
+  phase = Phase.Head;
+  /** When the current phase began (ms since the epoch). */
+  since = Date.now();
+  closed = false;
+  /** Set when the response just queued is the connection's last. */
+  ending = false;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #batch: Uint8Array | null = null;
+
+  constructor(
+    readonly wasm: Wasm,
+    readonly conn: Deno.TcpConn,
+    readonly slot: number,
+    readonly site: Site,
+    readonly limits: ConnectionLimits,
+  ) {
+    this.state = abi.SLOTS + slot * (abi.SLOT_STATE + wasm.slotSize);
+    this.base = this.state + abi.SLOT_STATE;
+    this.cap = wasm.slotSize;
+  }
+
+  get remoteAddr(): Deno.NetAddr {
+    return this.conn.remoteAddr as Deno.NetAddr;
+  }
+
+  /** Queues bytes to send; they must not change until flushed. */
+  push(bytes: Uint8Array): void {
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+  }
+
+  /** Writes everything queued, batching small pieces into one write. */
+  async flush(): Promise<void> {
+    const q = this.#queue;
+    if (q.length === 0) return;
+    if (q.length === 1) {
+      const only = q[0];
+      q.length = 0;
+      this.#queued = 0;
+      return this.write(only);
+    }
+    const pieces = q.splice(0);
+    this.#queued = 0;
+    let i = 0;
+    while (i < pieces.length) {
+      // Gather a run of pieces that fits in the batch buffer; large pieces go out on their own.
+      let n = 0, j = i;
+      while (j < pieces.length && n + pieces[j].length <= BATCH_MAX) n += pieces[j++].length;
+      if (j === i) {
+        await this.write(pieces[i++]);
+        continue;
+      }
+      if (j === i + 1) {
+        await this.write(pieces[i++]);
+        continue;
+      }
+      if (!this.#batch || this.#batch.length < n) {
+        this.#batch = new Uint8Array(Math.min(BATCH_MAX, Math.max(n, 4096) * 2));
+      }
+      const batch = this.#batch;
+      let o = 0;
+      for (; i < j; i++) {
+        batch.set(pieces[i], o);
+        o += pieces[i].length;
+      }
+      await this.write(batch.subarray(0, o));
+    }
+  }
+
+  /** Writes all of `bytes`, waiting for the socket to drain (backpressure). */
+  async write(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+  }
+
+  /**
+   * Reads more bytes into the slot after `filled`, moving unparsed bytes to the front first
+   * when the slot is full. Returns false at end of stream.
+   */
+  async readMore(): Promise<boolean> {
+    const u8 = this.wasm.u8;
+    if (this.start === this.filled) {
+      this.start = this.filled = 0;
+    } else if (this.filled === this.cap && this.start > 0) {
+      u8.copyWithin(this.base, this.base + this.start, this.base + this.filled);
+      this.filled -= this.start;
+      this.start = 0;
+    }
+    if (this.filled === this.cap) return true; // nothing to read into: the parser decides
+    const n = await this.conn.read(u8.subarray(this.base + this.filled, this.base + this.cap));
+    if (n === null) return false;
+    this.filled += n;
+    return true;
+  }
+
+  /** Serves requests until the client or an error ends the connection. */
+  async run(): Promise<void> {
+    try {
+      await this.#loop();
+    } catch (err) {
+      if (!isDisconnect(err)) console.error(`tuxd: connection error: ${err}`);
+    } finally {
+      this.close();
+    }
+  }
+
+  async #loop(): Promise<void> {
+    const fn = this.wasm.fn;
+    while (true) {
+      if (!(await this.readMore())) return;
+      if (this.phase === Phase.Idle && this.filled > this.start) this.#enter(Phase.Head);
+      while (this.start < this.filled) {
+        const head = this.base + this.start;
+        const r = fn.parse(head, this.filled - this.start);
+        if (r === abi.PARSE_INCOMPLETE) {
+          if (this.start === 0 && this.filled === this.cap) {
+            // The slot is full and the parser still wants more: the head is too large.
+            return await this.#fatal(abi.PARSE_FIELDS_TOO_LARGE);
+          }
+          break;
+        }
+        if (r < 0) return await this.#fatal(r);
+        this.#enter(Phase.Busy);
+        if (this.site.fast(this, head, r)) {
+          this.start += r;
+          if (this.ending) return await this.flush();
+        } else {
+          this.start += r;
+          if (!(await this.#slow())) return await this.flush();
+        }
+        this.#enter(this.start < this.filled ? Phase.Head : Phase.Idle);
+      }
+      await this.flush();
+    }
+  }
+
+  /** The slow path for one request; returns whether the connection may carry another. */
+  async #slow(): Promise<boolean> {
+    const req = new Request(this.wasm, this.remoteAddr);
+    const hasBody = req.contentLength > 0 || (req.flags & abi.F_CHUNKED) !== 0;
+    if (hasBody) req.body = new BodyReader(this, req);
+    const res = new Responder(this, req);
+    await this.site.handle(req, res);
+    let keep = req.wantsKeepAlive && !res.closeAfter;
+    if (req.body && !req.body.done) {
+      // The handler left (part of) the body unread: drop it to find the next request, within
+      // a limit; past it (or on a bad body) the framing is abandoned with the connection.
+      keep = keep && await req.body.discard(this.limits.discardBodyMax);
+    }
+    return keep && !this.closed && !this.ending;
+  }
+
+  /** Answers a request the parser rejected, then closes: its framing cannot be trusted. */
+  async #fatal(code: number): Promise<void> {
+    this.push(errorResponse(this.wasm, -code, abi.CONN_CLOSE));
+    await this.flush();
+  }
+
+  #enter(phase: Phase): void {
+    if (this.phase !== phase) {
+      this.phase = phase;
+      this.since = Date.now();
+    }
+  }
+
+  /** Sends a final response outside the loop (the sweeper's 408) and closes. */
+  async abort(bytes: Uint8Array | null): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (bytes) await this.write(bytes);
+    } catch {
+      // The client is gone; closing is all that is left.
+    }
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Errors that only mean the peer went away. */
+export function isDisconnect(err: unknown): boolean {
+  return err instanceof Deno.errors.ConnectionReset ||
+    err instanceof Deno.errors.BrokenPipe ||
+    err instanceof Deno.errors.ConnectionAborted ||
+    err instanceof Deno.errors.NotConnected ||
+    err instanceof Deno.errors.BadResource ||
+    err instanceof Deno.errors.Interrupted ||
+    (err instanceof Error && /os error (104|32)|Bad resource/.test(err.message));
+}

@@ -1,0 +1,35 @@
+// `deno task start`: starts the server (src/main.ts) in a child Deno process holding only the
+// permissions its flags call for: read the root and the .wasm, listen on its address. The
+// task itself needs just enough to do that (read the project, run deno).
+
+import { parseArgs, UsageError } from "./config.ts";
+import { permissionFlags } from "./permissions.ts";
+
+let config;
+try {
+  config = parseArgs(Deno.args);
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`tuxd: ${err.message}`);
+  Deno.exit(2);
+}
+
+const main = new URL("./main.ts", import.meta.url);
+const child = new Deno.Command("deno", {
+  args: ["run", "--no-prompt", ...permissionFlags(config), main.href, ...Deno.args],
+  stdin: "null",
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn();
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    try {
+      child.kill(signal);
+    } catch {
+      // the child has exited already
+    }
+  });
+}
+const status = await child.status;
+Deno.exit(status.signal ? 128 + (status.signal === "SIGINT" ? 2 : 15) : status.code);

@@ -1,0 +1,118 @@
+// Writing responses for the slow path: heads built in WASM, bodies queued or streamed from
+// files. Error responses are made in one place (`errorResponse`).
+
+import * as abi from "./abi.ts";
+import { latin1Bytes } from "./bytes.ts";
+import type { Connection } from "./connection.ts";
+import { type ConnMode, HeadBuilder } from "./head.ts";
+import type { Request } from "./request.ts";
+import type { Wasm } from "./wasm.ts";
+
+const TEXT_PLAIN = latin1Bytes("text/plain; charset=utf-8");
+
+export interface ErrorOptions {
+  /** The Allow field value (405). */
+  allow?: string;
+  /** Extra preformatted field lines. */
+  raw?: Uint8Array;
+  /** Omit the body (HEAD). */
+  headOnly?: boolean;
+}
+
+/**
+ * A complete error response with a short text body ("404 Not Found\n") taken from the status
+ * line the WASM module wrote, so the reason phrases live in one table.
+ */
+export function errorResponse(
+  w: Wasm,
+  status: number,
+  conn: ConnMode,
+  opts: ErrorOptions = {},
+): Uint8Array {
+  const b = new HeadBuilder(w).start(status);
+  const line = statusLine(w);
+  const body = latin1Bytes(`${line.slice(9)}\n`);
+  b.field(abi.R_CONTENT_TYPE, TEXT_PLAIN).number(abi.R_CONTENT_LENGTH, body.length);
+  b.nosniff();
+  if (opts.allow) b.field(abi.R_ALLOW, latin1Bytes(opts.allow));
+  if (opts.raw) b.raw(opts.raw);
+  const head = b.end(conn);
+  if (opts.headOnly) return head;
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+/** The status line in OUT, without CRLF, right after head_start. */
+function statusLine(w: Wasm): string {
+  let end = abi.OUT;
+  while (w.u8[end] !== 13) end++;
+  return String.fromCharCode(...w.u8.subarray(abi.OUT, end));
+}
+
+/** Pooled read buffers for streaming files. */
+const FILE_CHUNK = 256 * 1024;
+const pool: Uint8Array[] = [];
+
+export class Responder {
+  /** Set by a handler when the connection must close after this response. */
+  closeAfter = false;
+  /** Whether a response (or its head) has been queued. */
+  sent = false;
+  readonly head: HeadBuilder;
+
+  constructor(readonly c: Connection, readonly req: Request) {
+    this.head = new HeadBuilder(c.wasm);
+  }
+
+  /** The Connection field this response carries (RFC 9112 §9.3, §9.6). */
+  get connMode(): ConnMode {
+    if (this.closeAfter || !this.req.wantsKeepAlive) return abi.CONN_CLOSE;
+    return this.req.minor === 0 ? abi.CONN_KEEP_ALIVE : abi.CONN_DEFAULT;
+  }
+
+  /** Queues a head and, unless the request is HEAD, a body. */
+  send(head: Uint8Array, body: Uint8Array | null = null): void {
+    this.sent = true;
+    this.c.push(head);
+    if (body && body.length && !this.req.isHead) this.c.push(body);
+  }
+
+  /** Queues an error response with a short text body. */
+  error(status: number, opts: ErrorOptions = {}): void {
+    if (status === 400 || status === 408 || status === 413 || status >= 500) {
+      this.closeAfter = true;
+    }
+    this.sent = true;
+    this.c.push(
+      errorResponse(this.c.wasm, status, this.connMode, { ...opts, headOnly: this.req.isHead }),
+    );
+  }
+
+  /**
+   * Streams `length` bytes of `file` from `start` after whatever is queued, in chunks, each
+   * write awaited (backpressure). A file that shrank ends the connection: the promised length
+   * cannot be kept, and a short body must not be followed by another response.
+   */
+  async sendBody(file: Deno.FsFile, start: number, length: number): Promise<void> {
+    if (length <= 0) return;
+    await this.c.flush();
+    const buf = pool.pop() ?? new Uint8Array(FILE_CHUNK);
+    try {
+      await file.seek(start, Deno.SeekMode.Start);
+      let left = length;
+      while (left > 0) {
+        const n = await file.read(buf.subarray(0, Math.min(left, buf.length)));
+        if (n === null || n === 0) {
+          this.c.ending = true;
+          return;
+        }
+        await this.c.write(buf.subarray(0, n));
+        left -= n;
+      }
+    } finally {
+      if (pool.length < 16) pool.push(buf);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+// The listener: accepts connections, gives each a WASM slot (the slot count is the connection
+// limit), and sweeps timeouts once a second: idle keep-alive connections are closed, and a
+// client that has not finished its request head by the deadline gets 408 (slowloris).
+
+import * as abi from "./abi.ts";
+import { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { Connection, isDisconnect, Phase, type Site } from "./connection.ts";
+import { HeadBuilder } from "./head.ts";
+import type { Request } from "./request.ts";
+import { errorResponse, type Responder } from "./respond.ts";
+import { ObjectCache } from "./static/cache.ts";
+import { StaticFiles } from "./static/files.ts";
+import { loadWasm, type Wasm } from "./wasm.ts";
+
+/** Input bytes per slot beyond the largest head, so a pipelined next request fits too. */
+const SLOT_SLACK = 4096;
+
+export interface Server {
+  addr: Deno.NetAddr;
+  /** Stops accepting, closes every connection, and resolves when all have ended. */
+  close(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  finished: Promise<void>;
+}
+
+export async function startServer(config: Config, root: string): Promise<Server> {
+  const wasm = await loadWasm({
+    slotCount: config.maxConnections,
+    slotSize: config.maxHead + SLOT_SLACK,
+    maxLine: config.maxLine,
+    maxHead: config.maxHead,
+    maxFields: config.maxFields,
+    maxBody: config.maxBody,
+    maxChunkExt: config.maxChunkExt,
+  });
+  const clock = new Clock(wasm);
+  const statics = new StaticFiles({
+    root,
+    cache: new ObjectCache(config.cacheFileMax, config.cacheTotalMax),
+    clock,
+    wasm,
+    head: new HeadBuilder(wasm),
+  });
+  const site: Site = {
+    fast: (c) => statics.fast(c),
+    handle: (req: Request, res: Responder) => statics.handle(req, res),
+  };
+  const listener = Deno.listen({ hostname: config.host, port: config.port });
+  const connections = new Set<Connection>();
+  const free: number[] = [];
+  for (let i = config.maxConnections - 1; i >= 0; i--) free.push(i);
+  const busy = errorResponse(wasm, 503, abi.CONN_CLOSE, {
+    raw: new TextEncoder().encode("Retry-After: 1\r\n"),
+  });
+
+  const sweeper = setInterval(() => sweep(wasm, connections, config), 1000);
+  Deno.unrefTimer(sweeper);
+
+  const finished = (async () => {
+    const tasks = new Set<Promise<void>>();
+    for await (const raw of acceptLoop(listener)) {
+      const slot = free.pop();
+      if (slot === undefined) {
+        // Over the connection limit: a short 503 and close, without reading or waiting.
+        raw.write(busy).catch(() => {}).finally(() => closeQuietly(raw));
+        continue;
+      }
+      try {
+        raw.setNoDelay(true);
+      } catch {
+        // not fatal
+      }
+      const c = new Connection(wasm, raw, slot, site, config);
+      connections.add(c);
+      const task = c.run().finally(() => {
+        connections.delete(c);
+        free.push(slot);
+        tasks.delete(task);
+      });
+      tasks.add(task);
+    }
+    for (const c of connections) c.close();
+    await Promise.allSettled([...tasks]);
+    clearInterval(sweeper);
+    clock.stop();
+  })();
+
+  return {
+    addr: listener.addr as Deno.NetAddr,
+    finished,
+    async close() {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+      await finished;
+    },
+  };
+}
+
+/** Accepts until the listener closes; transient accept errors (EMFILE) pause briefly. */
+async function* acceptLoop(listener: Deno.TcpListener): AsyncGenerator<Deno.TcpConn> {
+  while (true) {
+    try {
+      yield await listener.accept();
+    } catch (err) {
+      if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) return;
+      if (!isDisconnect(err)) console.error(`tuxd: accept: ${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
+  const now = Date.now();
+  for (const c of connections) {
+    const age = now - c.since;
+    if (c.phase === Phase.Idle && age > config.idleTimeout * 1000) {
+      c.close();
+    } else if (c.phase === Phase.Head && age > config.headTimeout * 1000) {
+      // 408 to a client that sent part of a head; a silent close to one that sent nothing
+      // (a browser's speculative connection is not a request, RFC 9110 §15.5.9).
+      c.abort(c.filled > c.start ? errorResponse(wasm, 408, abi.CONN_CLOSE) : null);
+    }
+  }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}

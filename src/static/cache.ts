@@ -1,0 +1,164 @@
+// The object cache, TUX's central idea: small files are kept in memory as ready-to-send
+// responses, head included, keyed by the raw request path as it arrived, so a hit costs a
+// parse, a hash lookup and one write. The Date field is refreshed once a second by rebuilding
+// a hot object's response, never per request.
+
+import { bytesEqual } from "../bytes.ts";
+
+/** One representation of a file: the identity bytes or one content coding of them. */
+export interface Variant {
+  /** Content coding ("br", "gzip", "zstd"), or null for identity. */
+  coding: string | null;
+  etag: string;
+  /** The bytes, when held in memory; null when they are streamed from `path`. */
+  bytes: Uint8Array | null;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** What a file on disk is to the server: its identity representation and any codings. */
+export interface Resource {
+  /** Real path of the file (symlinks resolved). */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number | null;
+  contentType: string;
+  identity: Variant;
+  /** Codings in the server's order of preference; empty when not negotiable. */
+  codings: Variant[];
+}
+
+/** A cached resource plus its precomputed response. */
+export class CachedObject {
+  /** The complete 200 response (HTTP/1.1, persistent) and its head length. */
+  full: Uint8Array = new Uint8Array(0);
+  headLength = 0;
+  /** The clock tick `full` was built in; a new second rebuilds it with a fresh Date. */
+  builtTick = -1;
+  /** The tick in which the file was last checked against the disk. */
+  checkedTick: number;
+  /** LRU clock: the tick of the last hit. */
+  usedTick: number;
+  dead = false;
+  readonly bytes: number;
+  readonly keys: Uint8Array[] = [];
+
+  constructor(readonly resource: Resource, tick: number) {
+    this.checkedTick = tick;
+    this.usedTick = tick;
+    let n = resource.identity.size * 2 + 512;
+    for (const v of resource.codings) if (v.bytes) n += v.bytes.length;
+    this.bytes = n;
+  }
+
+  get negotiable(): boolean {
+    return this.resource.codings.length > 0;
+  }
+}
+
+interface Key {
+  key: Uint8Array;
+  obj: CachedObject;
+}
+
+/** Most spellings of one path (e.g. "/a" and "/%61") kept as keys of one object. */
+const MAX_KEYS_PER_OBJECT = 8;
+
+export class ObjectCache {
+  #byHash = new Map<number, Key[]>();
+  #byPath = new Map<string, CachedObject>();
+  #total = 0;
+
+  constructor(readonly fileMax: number, readonly totalMax: number) {}
+
+  get size(): number {
+    return this.#byPath.size;
+  }
+
+  get totalBytes(): number {
+    return this.#total;
+  }
+
+  /** The object for the raw path u8[off, off + len) with FNV-1a `hash`, or null. */
+  find(hash: number, u8: Uint8Array, off: number, len: number): CachedObject | null {
+    const keys = this.#byHash.get(hash);
+    if (!keys) return null;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k.key.length === len && bytesEqual(u8, off, k.key)) {
+        if (k.obj.dead) {
+          this.#dropKey(hash, k);
+          return null;
+        }
+        return k.obj;
+      }
+    }
+    return null;
+  }
+
+  /** The live object for a real path, if cached. */
+  byPath(path: string): CachedObject | null {
+    return this.#byPath.get(path) ?? null;
+  }
+
+  /** Whether a resource of this size may be cached at all. */
+  admits(size: number): boolean {
+    return size <= this.fileMax && size * 2 + 512 <= this.totalMax;
+  }
+
+  /** Adds (or reuses) the object for `resource` and maps the raw path `key` to it. */
+  put(hash: number, key: Uint8Array, obj: CachedObject, tick: number): void {
+    const existing = this.#byPath.get(obj.resource.path);
+    if (existing !== obj) {
+      if (existing) this.remove(existing);
+      this.#byPath.set(obj.resource.path, obj);
+      this.#total += obj.bytes;
+      this.#evict(tick);
+    }
+    if (obj.keys.length >= MAX_KEYS_PER_OBJECT) return;
+    const keys = this.#byHash.get(hash) ?? [];
+    if (
+      keys.some((k) => k.obj === obj && k.key.length === key.length && bytesEqual(key, 0, k.key))
+    ) {
+      return;
+    }
+    keys.push({ key, obj });
+    obj.keys.push(key);
+    this.#byHash.set(hash, keys);
+  }
+
+  /** Forgets an object; its keys are dropped lazily as lookups meet them. */
+  remove(obj: CachedObject): void {
+    if (obj.dead) return;
+    obj.dead = true;
+    if (this.#byPath.get(obj.resource.path) === obj) this.#byPath.delete(obj.resource.path);
+    this.#total -= obj.bytes;
+  }
+
+  #dropKey(hash: number, k: Key): void {
+    const keys = this.#byHash.get(hash);
+    if (!keys) return;
+    const i = keys.indexOf(k);
+    if (i >= 0) keys.splice(i, 1);
+    if (keys.length === 0) this.#byHash.delete(hash);
+  }
+
+  /** Least recently used objects go first, down to 90% of the budget. */
+  #evict(tick: number): void {
+    if (this.#total <= this.totalMax) return;
+    const all = [...this.#byPath.values()].sort((a, b) => a.usedTick - b.usedTick);
+    for (const obj of all) {
+      if (this.#total <= this.totalMax * 0.9) break;
+      if (obj.usedTick === tick && all.length > 1 && obj === all[all.length - 1]) break;
+      this.remove(obj);
+    }
+    // Keys of dead objects would otherwise linger until looked up: sweep them now.
+    for (const [hash, keys] of this.#byHash) {
+      const live = keys.filter((k) => !k.obj.dead);
+      if (live.length === 0) this.#byHash.delete(hash);
+      else if (live.length !== keys.length) this.#byHash.set(hash, live);
+    }
+  }
+}

@@ -1,0 +1,340 @@
+// The static file handler: maps a request path to a file under the root, chooses its
+// representation (content coding), evaluates preconditions and ranges, and answers from the
+// object cache or by streaming the file.
+
+import * as abi from "../abi.ts";
+import { latin1Bytes } from "../bytes.ts";
+import type { Clock } from "../clock.ts";
+import type { Connection } from "../connection.ts";
+import type { ConnMode, HeadBuilder } from "../head.ts";
+import { checkIfRange, CondFalse, evaluatePreconditions } from "../http/conditional.ts";
+import { negotiateEncoding } from "../http/encoding.ts";
+import { makeBoundary, planByteranges } from "../http/byteranges.ts";
+import { contentRange, parseRange, unsatisfiedContentRange } from "../http/range.ts";
+import type { Request } from "../request.ts";
+import type { Responder } from "../respond.ts";
+import type { Wasm } from "../wasm.ts";
+import { CachedObject, type ObjectCache, type Resource, type Variant } from "./cache.ts";
+import { loadResource } from "./resource.ts";
+import { encodePath, normalizePath } from "./path.ts";
+import { resolveFile } from "./resolve.ts";
+
+export const ALLOW = "GET, HEAD, OPTIONS";
+const ALLOW_BYTES = latin1Bytes(ALLOW);
+const BYTES = latin1Bytes("bytes");
+const VARY_AE = latin1Bytes("Accept-Encoding");
+const EMPTY = new Uint8Array(0);
+const NO_RANGE = { type: "none" } as const;
+
+/** What follows a queued head: parts of one variant (one part for a 200), then a tail. */
+interface BodyPlan {
+  variant: Variant;
+  parts: readonly { head: Uint8Array; start: number; end: number }[];
+  tail: Uint8Array | null;
+}
+
+export interface StaticOptions {
+  /** Real path of the document root. */
+  root: string;
+  cache: ObjectCache;
+  clock: Clock;
+  wasm: Wasm;
+  head: HeadBuilder;
+}
+
+/** Whether the request (just parsed, still in WASM memory) may take the cache's fast path. */
+const SLOW_FLAGS = abi.F_CONDITIONAL | abi.F_RANGE | abi.F_CHUNKED | abi.F_EXPECT_CONTINUE |
+  abi.F_EXPECT_OTHER | abi.F_ABSOLUTE_FORM;
+
+export class StaticFiles {
+  readonly #root: string;
+  readonly #cache: ObjectCache;
+  readonly #clock: Clock;
+  readonly #w: Wasm;
+  readonly #head: HeadBuilder;
+
+  constructor(opts: StaticOptions) {
+    this.#root = opts.root;
+    this.#cache = opts.cache;
+    this.#clock = opts.clock;
+    this.#w = opts.wasm;
+    this.#head = opts.head;
+  }
+
+  /**
+   * The fast path: a GET or HEAD without preconditions, ranges or body whose raw path is a
+   * fresh object-cache entry is answered with the precomputed response. Everything else
+   * (including the first hit in each second, which rechecks the file) takes the slow path.
+   */
+  fast(c: Connection): boolean {
+    const i32 = this.#w.i32;
+    const method = i32[(abi.REQ + abi.REQ_METHOD) >> 2];
+    if (method !== abi.METHOD_GET && method !== abi.METHOD_HEAD) return false;
+    const flags = i32[(abi.REQ + abi.REQ_FLAGS) >> 2];
+    if (flags & SLOW_FLAGS) return false;
+    if ((flags & abi.F_CONTENT_LENGTH) && i32[(abi.REQ + abi.REQ_CL_LO) >> 2] !== 0) return false;
+    const obj = this.#cache.find(
+      i32[(abi.REQ + abi.REQ_PATH_HASH) >> 2],
+      this.#w.u8,
+      i32[(abi.REQ + abi.REQ_PATH_OFF) >> 2],
+      i32[(abi.REQ + abi.REQ_PATH_LEN) >> 2],
+    );
+    const tick = this.#clock.tick;
+    if (obj === null || obj.checkedTick !== tick) return false;
+    if ((flags & abi.F_ACCEPT_ENCODING) && obj.negotiable) return false;
+    obj.usedTick = tick;
+    const minor = i32[(abi.REQ + abi.REQ_MINOR) >> 2];
+    const head = method === abi.METHOD_HEAD;
+    if (minor > 0 && !(flags & abi.F_CONN_CLOSE)) {
+      const full = this.#fullResponse(obj);
+      c.push(head ? full.subarray(0, obj.headLength) : full);
+      return true;
+    }
+    const keep = !(flags & abi.F_CONN_CLOSE) && (flags & abi.F_CONN_KEEP_ALIVE) !== 0;
+    const v = obj.resource.identity;
+    c.push(this.#fileHead(200, obj.resource, v, keep ? abi.CONN_KEEP_ALIVE : abi.CONN_CLOSE));
+    if (!head && v.bytes!.length) c.push(v.bytes!);
+    if (!keep) c.ending = true;
+    return true;
+  }
+
+  /** The slow path: every GET, HEAD and OPTIONS to a static path, and the errors. */
+  async handle(req: Request, res: Responder): Promise<void> {
+    if (req.flags & abi.F_ASTERISK_FORM) {
+      if (req.methodId === abi.METHOD_OPTIONS) return this.#options(res);
+      return res.error(400);
+    }
+    if (req.flags & abi.F_AUTHORITY_FORM) {
+      return res.error(req.methodId === abi.METHOD_CONNECT ? 405 : 400, { allow: ALLOW });
+    }
+    if (req.flags & abi.F_EXPECT_OTHER) return res.error(417);
+    const m = req.methodId;
+    if (m === abi.METHOD_OTHER) return res.error(501);
+    if (m !== abi.METHOD_GET && m !== abi.METHOD_HEAD && m !== abi.METHOD_OPTIONS) {
+      return res.error(405, { allow: ALLOW });
+    }
+    // A client waiting for 100 Continue would wait for nothing: answer and close instead.
+    if (req.body && (req.flags & abi.F_EXPECT_CONTINUE)) res.closeAfter = true;
+
+    const norm = normalizePath(req.rawPath);
+    if (!norm.ok) return res.error(norm.status);
+    const found = await resolveFile(this.#root, norm.path);
+    if (found.kind === "missing") return res.error(404);
+    // RFC 9110 §15.4.2: the slash spelling is the directory's URL, so relative links work.
+    if (found.kind === "directory" && !norm.slash && norm.path !== "/") {
+      return this.#redirect(res, encodePath(norm.path) + "/", req.query);
+    }
+    if (found.kind === "file" && norm.slash) return res.error(404); // "/file.txt/" is no file
+    const file = found.kind === "directory" ? found.index : found;
+    if (file === null) return res.error(404);
+    if (m === abi.METHOD_OPTIONS) return this.#options(res);
+
+    const { resource, obj } = await this.#resource(req, file.path, file.stat);
+    const plan = this.#respond(req, res, resource, obj);
+    if (plan && !req.isHead) await this.#sendBody(res, plan);
+  }
+
+  /** The cached object for a file, checked against its stat, or a freshly loaded resource. */
+  async #resource(
+    req: Request,
+    path: string,
+    stat: Deno.FileInfo,
+  ): Promise<{ resource: Resource; obj: CachedObject | null }> {
+    const tick = this.#clock.tick;
+    let obj = this.#cache.byPath(path);
+    if (
+      obj && (obj.resource.size !== stat.size || obj.resource.mtimeMs !== stat.mtime?.getTime() ||
+        obj.resource.ino !== stat.ino)
+    ) {
+      this.#cache.remove(obj);
+      obj = null;
+    }
+    if (!obj) {
+      const cacheable = this.#cache.admits(stat.size);
+      const resource = await loadResource(this.#root, path, stat, cacheable);
+      if (!cacheable || resource.identity.bytes === null) return { resource, obj: null };
+      obj = new CachedObject(resource, tick);
+    }
+    obj.checkedTick = tick;
+    obj.usedTick = tick;
+    this.#cache.put(req.pathHash, latin1Bytes(req.rawPath), obj, tick);
+    return { resource: obj.resource, obj };
+  }
+
+  /**
+   * Chooses the representation, then answers 304/412/416 outright, or queues the head of a
+   * 200/206 and returns what its body is (RFC 9110 §13.2.2, §14).
+   */
+  #respond(req: Request, res: Responder, r: Resource, obj: CachedObject | null): BodyPlan | null {
+    const v = this.#variant(req, r);
+    const validators = { etag: v.etag, lastModifiedMs: r.mtimeMs };
+    if (req.flags & abi.F_CONDITIONAL) {
+      const pre = evaluatePreconditions(req.method, {
+        ifMatch: req.getAll(abi.H_IF_MATCH),
+        ifNoneMatch: req.getAll(abi.H_IF_NONE_MATCH),
+        ifModifiedSince: req.get(abi.H_IF_MODIFIED_SINCE),
+        ifUnmodifiedSince: req.get(abi.H_IF_UNMODIFIED_SINCE),
+      }, validators);
+      if (pre === 304) {
+        res.send(this.#notModified(r, v, res.connMode));
+        return null;
+      }
+      if (pre === 412) {
+        res.error(412);
+        return null;
+      }
+    }
+    // Range applies to GET only (RFC 9110 §14.2); a false If-Range means the whole file.
+    if ((req.flags & abi.F_RANGE) && req.methodId === abi.METHOD_GET && v.size > 0) {
+      const range = checkIfRange(req.get(abi.H_IF_RANGE), validators) === CondFalse
+        ? NO_RANGE
+        : parseRange(req.getAll(abi.H_RANGE), v.size);
+      if (range.type === "unsatisfiable") {
+        const vary = r.codings.length ? "Vary: Accept-Encoding\r\n" : "";
+        const raw = latin1Bytes(`Content-Range: ${unsatisfiedContentRange(v.size)}\r\n${vary}`);
+        res.error(416, { raw });
+        return null;
+      }
+      if (range.type === "ranges" && range.ranges.length === 1) {
+        const { start, end } = range.ranges[0];
+        res.send(this.#fileHead(206, r, v, res.connMode, end - start + 1, start));
+        return { variant: v, parts: [{ head: EMPTY, start, end }], tail: null };
+      }
+      if (range.type === "ranges") {
+        const plan = planByteranges(range.ranges, v.size, r.contentType, makeBoundary());
+        res.send(this.#multipartHead(r, v, res.connMode, plan.contentType, plan.length));
+        return { variant: v, parts: plan.parts, tail: plan.tail };
+      }
+    }
+    if (obj && v.coding === null && res.connMode === abi.CONN_DEFAULT) {
+      const full = this.#fullResponse(obj);
+      res.send(req.isHead ? full.subarray(0, obj.headLength) : full);
+      return null;
+    }
+    res.send(this.#fileHead(200, r, v, res.connMode));
+    return { variant: v, parts: [{ head: EMPTY, start: 0, end: v.size - 1 }], tail: null };
+  }
+
+  /** Sends the body a head promised, part by part, from memory or from disk. */
+  async #sendBody(res: Responder, plan: BodyPlan): Promise<void> {
+    const v = plan.variant;
+    if (v.bytes) {
+      for (const part of plan.parts) {
+        if (part.head.length) res.c.push(part.head);
+        if (part.end >= part.start) res.c.push(v.bytes.subarray(part.start, part.end + 1));
+      }
+      if (plan.tail) res.c.push(plan.tail);
+      return;
+    }
+    const file = await openOrNull(v.path);
+    if (!file) {
+      // Removed between stat and open: the head is out, so only closing keeps framing honest.
+      res.c.ending = true;
+      return;
+    }
+    try {
+      for (const part of plan.parts) {
+        if (part.head.length) res.c.push(part.head);
+        await res.sendBody(file, part.start, part.end - part.start + 1);
+        if (res.c.ending) return;
+      }
+      if (plan.tail) res.c.push(plan.tail);
+    } finally {
+      file.close();
+    }
+  }
+
+  #variant(req: Request, r: Resource): Variant {
+    if (r.codings.length === 0) return r.identity;
+    const names = r.codings.map((v) => v.coding!);
+    const chosen = negotiateEncoding(req.getAll(abi.H_ACCEPT_ENCODING), names);
+    return r.codings.find((v) => v.coding === chosen) ?? r.identity;
+  }
+
+  /** The precomputed 200 for an object, rebuilt when the second (and so Date) changed. */
+  #fullResponse(obj: CachedObject): Uint8Array {
+    const tick = this.#clock.tick;
+    if (obj.builtTick !== tick) {
+      const v = obj.resource.identity;
+      const head = this.#fileHead(200, obj.resource, v, abi.CONN_DEFAULT);
+      const full = new Uint8Array(head.length + v.size);
+      full.set(head);
+      full.set(v.bytes!, head.length);
+      obj.full = full;
+      obj.headLength = head.length;
+      obj.builtTick = tick;
+    }
+    return obj.full;
+  }
+
+  /** The head of a 200 or single-range 206 of variant `v`. */
+  #fileHead(
+    status: number,
+    r: Resource,
+    v: Variant,
+    conn: ConnMode,
+    length = v.size,
+    start = 0,
+  ): Uint8Array {
+    const b = this.#head.start(status);
+    b.field(abi.R_CONTENT_TYPE, latin1Bytes(r.contentType));
+    b.number(abi.R_CONTENT_LENGTH, length);
+    if (status === 206) {
+      b.field(abi.R_CONTENT_RANGE, latin1Bytes(contentRange(start, start + length - 1, v.size)));
+    }
+    this.#validatorFields(b, r, v);
+    return b.end(conn);
+  }
+
+  #multipartHead(r: Resource, v: Variant, conn: ConnMode, type: string, length: number) {
+    const b = this.#head.start(206);
+    b.field(abi.R_CONTENT_TYPE, latin1Bytes(type));
+    b.number(abi.R_CONTENT_LENGTH, length);
+    this.#validatorFields(b, r, v);
+    return b.end(conn);
+  }
+
+  /** ETag, Last-Modified, Accept-Ranges, Content-Encoding, Vary, nosniff. */
+  #validatorFields(b: HeadBuilder, r: Resource, v: Variant): void {
+    b.field(abi.R_ETAG, latin1Bytes(v.etag));
+    b.date(abi.R_LAST_MODIFIED, r.mtimeMs);
+    b.field(abi.R_ACCEPT_RANGES, BYTES);
+    if (v.coding) b.field(abi.R_CONTENT_ENCODING, latin1Bytes(v.coding));
+    if (r.codings.length) b.field(abi.R_VARY, VARY_AE);
+    b.nosniff();
+  }
+
+  /** 304 carries what a 200 would of ETag, Vary and caching fields (RFC 9110 §15.4.5). */
+  #notModified(r: Resource, v: Variant, conn: ConnMode): Uint8Array {
+    const b = this.#head.start(304);
+    b.field(abi.R_ETAG, latin1Bytes(v.etag));
+    b.date(abi.R_LAST_MODIFIED, r.mtimeMs);
+    if (r.codings.length) b.field(abi.R_VARY, VARY_AE);
+    return b.end(conn);
+  }
+
+  #redirect(res: Responder, location: string, query: string | null): void {
+    const target = query === null ? location : `${location}?${query}`;
+    const b = this.#head.start(301);
+    const body = latin1Bytes(`301 Moved Permanently\n`);
+    b.field(abi.R_LOCATION, latin1Bytes(target));
+    b.field(abi.R_CONTENT_TYPE, latin1Bytes("text/plain; charset=utf-8"));
+    b.number(abi.R_CONTENT_LENGTH, body.length);
+    b.nosniff();
+    res.send(b.end(res.connMode), body);
+  }
+
+  #options(res: Responder): void {
+    const b = this.#head.start(204);
+    b.field(abi.R_ALLOW, ALLOW_BYTES);
+    res.send(b.end(res.connMode));
+  }
+}
+
+async function openOrNull(path: string): Promise<Deno.FsFile | null> {
+  try {
+    return await Deno.open(path, { read: true });
+  } catch {
+    return null;
+  }
+}
