@@ -50,6 +50,8 @@ export class Connection {
   closed = false;
   /** Set when the response just queued is the connection's last. */
   ending = false;
+  /** Set when a handler took the socket over (a tunnel); the loop must not close it. */
+  detached = false;
   #queue: Uint8Array[] = [];
   #queued = 0;
   #batch: Uint8Array | null = null;
@@ -147,7 +149,8 @@ export class Connection {
     } catch (err) {
       if (!isDisconnect(err)) console.error(`tuxd: connection error: ${err}`);
     } finally {
-      this.close();
+      if (!this.detached) this.close();
+      else this.closed = true;
     }
   }
 

@@ -3,7 +3,7 @@
 // path pay for this copy.
 
 import * as abi from "./abi.ts";
-import { latin1 } from "./bytes.ts";
+import { fnv1a, latin1 } from "./bytes.ts";
 import type { BodyReader } from "./body.ts";
 import type { Wasm } from "./wasm.ts";
 
@@ -40,6 +40,8 @@ export class Request {
   /** Content-Length when F_CONTENT_LENGTH, else -1 (chunked or no body). */
   readonly contentLength: number;
   readonly remoteAddr: Deno.NetAddr;
+  /** Internal redirects (a CGI Location with a local path) this request went through. */
+  redirects = 0;
   /** The request body, when the request has one (Content-Length > 0 or chunked). */
   body: BodyReader | null = null;
   #known: Int32Array;
@@ -73,6 +75,30 @@ export class Request {
       ? r(abi.REQ_CL_HI) * 2 ** 32 + (r(abi.REQ_CL_LO) >>> 0)
       : -1;
     this.remoteAddr = remoteAddr;
+  }
+
+  /**
+   * A GET for `target` (origin-form) carrying this request's fields, for a CGI program's
+   * local-path Location (RFC 3875 §6.2.2): served as if the client had asked for it.
+   */
+  redirected(target: string): Request {
+    const copy = Object.create(Request.prototype) as Request;
+    Object.assign(copy, this);
+    const q = target.indexOf("?");
+    const self = copy as unknown as Record<string, unknown>;
+    self.methodId = abi.METHOD_GET;
+    self.method = "GET";
+    self.target = target;
+    self.rawPath = q < 0 ? target : target.slice(0, q);
+    self.query = q < 0 ? null : target.slice(q + 1);
+    self.pathHash = fnv1a(self.rawPath as string);
+    self.flags = this.flags & ~(abi.F_CONTENT_LENGTH | abi.F_CHUNKED | abi.F_CONDITIONAL |
+      abi.F_RANGE | abi.F_EXPECT_CONTINUE | abi.F_ABSOLUTE_FORM);
+    self.contentLength = -1;
+    copy.#known = this.#known;
+    copy.body = null;
+    copy.redirects = this.redirects + 1;
+    return copy;
   }
 
   /** The first value of a known header (H_* id), or null. */

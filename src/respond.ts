@@ -9,6 +9,8 @@ import type { Request } from "./request.ts";
 import type { Wasm } from "./wasm.ts";
 
 const TEXT_PLAIN = latin1Bytes("text/plain; charset=utf-8");
+const CRLF = latin1Bytes("\r\n");
+const LAST_CHUNK = latin1Bytes("0\r\n\r\n");
 
 export interface ErrorOptions {
   /** The Allow field value (405). */
@@ -88,6 +90,49 @@ export class Responder {
     this.c.push(
       errorResponse(this.c.wasm, status, this.connMode, { ...opts, headOnly: this.req.isHead }),
     );
+  }
+
+  #chunked = false;
+
+  /**
+   * Queues the head of a streamed body (CGI output, a backend's response). With `chunked`,
+   * each piece is framed as a chunk (RFC 9112 §7.1); otherwise the head carries the length or
+   * the connection ends after the body.
+   */
+  beginBody(head: Uint8Array, chunked: boolean): void {
+    this.sent = true;
+    this.#chunked = chunked && !this.req.isHead;
+    this.c.push(head);
+  }
+
+  /** Sends one piece of a streamed body and waits until the socket took it (backpressure). */
+  async bodyChunk(bytes: Uint8Array): Promise<void> {
+    if (this.req.isHead || bytes.length === 0) return;
+    if (this.#chunked) this.c.push(latin1Bytes(bytes.length.toString(16) + "\r\n"));
+    this.c.push(bytes);
+    if (this.#chunked) this.c.push(CRLF);
+    await this.c.flush();
+  }
+
+  /** Ends a streamed body: the last chunk when chunked. */
+  async endBody(): Promise<void> {
+    if (this.#chunked) this.c.push(LAST_CHUNK);
+    this.#chunked = false;
+    await this.c.flush();
+  }
+
+  /**
+   * Hands the socket over for a tunnel (a 101 Switching Protocols upgrade), with the bytes the
+   * client already sent past the request. The connection loop ends; the caller closes `conn`.
+   */
+  async takeOver(): Promise<{ conn: Deno.TcpConn; buffered: Uint8Array }> {
+    await this.c.flush();
+    const c = this.c;
+    const buffered = c.wasm.u8.slice(c.base + c.start, c.base + c.filled);
+    c.start = c.filled;
+    c.ending = true;
+    c.detached = true;
+    return { conn: c.conn, buffered };
   }
 
   /**

@@ -6,12 +6,17 @@ import * as abi from "./abi.ts";
 import { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { Connection, isDisconnect, Phase, type Site } from "./connection.ts";
+import { type Handler, runChain } from "./handler.ts";
 import { HeadBuilder } from "./head.ts";
+import { CgiHandler } from "./cgi/handler.ts";
+import { BackendHandler } from "./proxy/handler.ts";
 import type { Request } from "./request.ts";
 import { errorResponse, type Responder } from "./respond.ts";
 import { ObjectCache } from "./static/cache.ts";
 import { StaticFiles } from "./static/files.ts";
 import { loadWasm, type Wasm } from "./wasm.ts";
+
+const NO = Promise.resolve(false);
 
 /** Input bytes per slot beyond the largest head, so a pipelined next request fits too. */
 const SLOT_SLACK = 4096;
@@ -34,6 +39,7 @@ export async function startServer(config: Config, root: string): Promise<Server>
     maxBody: config.maxBody,
     maxChunkExt: config.maxChunkExt,
   });
+  const listener = Deno.listen({ hostname: config.host, port: config.port });
   const clock = new Clock(wasm);
   const statics = new StaticFiles({
     root,
@@ -41,12 +47,40 @@ export async function startServer(config: Config, root: string): Promise<Server>
     clock,
     wasm,
     head: new HeadBuilder(wasm),
+    decline: config.backend !== null,
   });
+  const handlers: Handler[] = [];
+  const listenAddr = listener.addr as Deno.NetAddr;
+  if (config.cgi.length) {
+    handlers.push(
+      new CgiHandler({
+        config,
+        root,
+        wasm,
+        serverAddr: listenAddr,
+        // A CGI Location with a local path: the new target goes through the whole chain.
+        redirect: async (req, res, target) => {
+          const next = req.redirected(target);
+          if (next.redirects > 5) return res.error(500);
+          await runChain(handlers, next, res);
+        },
+      }),
+    );
+  }
+  const backend = config.backend
+    ? new BackendHandler({ config, wasm, serverAddr: listenAddr })
+    : null;
+  if (backend && config.backendPrefixes.length) {
+    handlers.push({
+      handle: (req, res) => backend.underPrefix(req) ? backend.handle(req, res) : NO,
+    });
+  }
+  handlers.push(statics);
+  if (backend) handlers.push(backend);
   const site: Site = {
     fast: (c) => statics.fast(c),
-    handle: (req: Request, res: Responder) => statics.handle(req, res),
+    handle: (req: Request, res: Responder) => runChain(handlers, req, res),
   };
-  const listener = Deno.listen({ hostname: config.host, port: config.port });
   const connections = new Set<Connection>();
   const free: number[] = [];
   for (let i = config.maxConnections - 1; i >= 0; i--) free.push(i);
@@ -84,6 +118,7 @@ export async function startServer(config: Config, root: string): Promise<Server>
     await Promise.allSettled([...tasks]);
     clearInterval(sweeper);
     clock.stop();
+    backend?.close();
   })();
 
   return {

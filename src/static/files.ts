@@ -40,6 +40,8 @@ export interface StaticOptions {
   clock: Clock;
   wasm: Wasm;
   head: HeadBuilder;
+  /** Decline (rather than answer 404/405/501) what the backend should see. */
+  decline?: boolean;
 }
 
 /** Whether the request (just parsed, still in WASM memory) may take the cache's fast path. */
@@ -52,8 +54,10 @@ export class StaticFiles {
   readonly #clock: Clock;
   readonly #w: Wasm;
   readonly #head: HeadBuilder;
+  readonly #decline: boolean;
 
   constructor(opts: StaticOptions) {
+    this.#decline = opts.decline ?? false;
     this.#root = opts.root;
     this.#cache = opts.cache;
     this.#clock = opts.clock;
@@ -98,8 +102,16 @@ export class StaticFiles {
     return true;
   }
 
-  /** The slow path: every GET, HEAD and OPTIONS to a static path, and the errors. */
-  async handle(req: Request, res: Responder): Promise<void> {
+  /**
+   * The slow path: GET, HEAD and OPTIONS to a static path, and their errors. With `decline`
+   * set (a backend is configured), other methods and missing files are declined instead.
+   */
+  async handle(req: Request, res: Responder): Promise<boolean> {
+    await this.#handle(req, res);
+    return res.sent;
+  }
+
+  async #handle(req: Request, res: Responder): Promise<void> {
     if (req.flags & abi.F_ASTERISK_FORM) {
       if (req.methodId === abi.METHOD_OPTIONS) return this.#options(res);
       return res.error(400);
@@ -109,9 +121,11 @@ export class StaticFiles {
     }
     if (req.flags & abi.F_EXPECT_OTHER) return res.error(417);
     const m = req.methodId;
-    if (m === abi.METHOD_OTHER) return res.error(501);
+    // CONNECT and TRACE are never forwarded or echoed (RFC 9110 §9.3.6, §9.3.8).
+    if (m === abi.METHOD_CONNECT || m === abi.METHOD_TRACE) return res.error(405, { allow: ALLOW });
     if (m !== abi.METHOD_GET && m !== abi.METHOD_HEAD && m !== abi.METHOD_OPTIONS) {
-      return res.error(405, { allow: ALLOW });
+      if (this.#decline) return;
+      return res.error(m === abi.METHOD_OTHER ? 501 : 405, { allow: ALLOW });
     }
     // A client waiting for 100 Continue would wait for nothing: answer and close instead.
     if (req.body && (req.flags & abi.F_EXPECT_CONTINUE)) res.closeAfter = true;
@@ -119,14 +133,14 @@ export class StaticFiles {
     const norm = normalizePath(req.rawPath);
     if (!norm.ok) return res.error(norm.status);
     const found = await resolveFile(this.#root, norm.path);
-    if (found.kind === "missing") return res.error(404);
+    if (found.kind === "missing") return this.#decline ? undefined : res.error(404);
     // RFC 9110 §15.4.2: the slash spelling is the directory's URL, so relative links work.
     if (found.kind === "directory" && !norm.slash && norm.path !== "/") {
       return this.#redirect(res, encodePath(norm.path) + "/", req.query);
     }
     if (found.kind === "file" && norm.slash) return res.error(404); // "/file.txt/" is no file
     const file = found.kind === "directory" ? found.index : found;
-    if (file === null) return res.error(404);
+    if (file === null) return this.#decline ? undefined : res.error(404);
     if (m === abi.METHOD_OPTIONS) return this.#options(res);
 
     const { resource, obj } = await this.#resource(req, file.path, file.stat);
