@@ -73,7 +73,8 @@ export function parse(p: i32, len: i32): i32 {
 
   // HTTP-version = "HTTP/" DIGIT "." DIGIT, then CRLF.
   if (end - i < 10) {
-    if (i - lineStart + 10 > limits.maxLine) return PARSE_URI_TOO_LONG;
+    // The line will be i - lineStart + 8 bytes (CRLF excluded), as checked below when complete.
+    if (i - lineStart + 8 > limits.maxLine) return PARSE_URI_TOO_LONG;
     return versionPrefixOk(i, end) ? PARSE_INCOMPLETE : PARSE_BAD_REQUEST;
   }
   if (!versionPrefixOk(i, i + 8)) return PARSE_BAD_REQUEST;
@@ -158,6 +159,9 @@ export function parse(p: i32, len: i32): i32 {
     count++;
   }
 
+  // The head, empty line included, is at most maxHead bytes (as incompleteHead assumes).
+  if (i - p > limits.maxHead) return PARSE_FIELDS_TOO_LARGE;
+
   // Message framing rules (RFC 9112 §6.1, §6.3).
   if (minor > 0 && hosts != 1) return PARSE_BAD_REQUEST; // RFC 9112 §3.2
   if (hosts > 1) return PARSE_BAD_REQUEST;
@@ -183,9 +187,12 @@ export function parse(p: i32, len: i32): i32 {
   return i - p;
 }
 
-/** More bytes may complete the head, unless it has already outgrown its limit. */
+/**
+ * More bytes may complete the head, unless it cannot fit its limit any more: the head is not
+ * complete within these end - p bytes, so it will be longer than them.
+ */
 function incompleteHead(p: i32, end: i32): i32 {
-  return end - p > limits.maxHead ? PARSE_FIELDS_TOO_LARGE : PARSE_INCOMPLETE;
+  return end - p >= limits.maxHead ? PARSE_FIELDS_TOO_LARGE : PARSE_INCOMPLETE;
 }
 
 /** An unfinished request line is 414 once it is longer than the limit (RFC 9112 §3). */
@@ -477,6 +484,7 @@ function fieldSemantics(id: i32, off: i32, end: i32, flags: i32, previousLength:
     case H_CONNECTION:
       return flags | connectionTokens(off, end);
     case H_EXPECT:
+      if (end == off) return flags; // an empty list: no expectation (RFC 9110 §5.6.1)
       if (end - off == 12 && lowerEquals(off, "100-continue")) return flags | F_EXPECT_CONTINUE;
       return flags | F_EXPECT_OTHER;
     case H_IF_MATCH:

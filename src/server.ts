@@ -14,6 +14,7 @@ import type { Request } from "./request.ts";
 import { errorResponse, type Responder } from "./respond.ts";
 import { ObjectCache } from "./static/cache.ts";
 import { StaticFiles } from "./static/files.ts";
+import { VirtualHosts } from "./static/vhosts.ts";
 import { loadWasm, type Wasm } from "./wasm.ts";
 
 const NO = Promise.resolve(false);
@@ -41,14 +42,26 @@ export async function startServer(config: Config, root: string): Promise<Server>
   });
   const listener = Deno.listen({ hostname: config.host, port: config.port });
   const clock = new Clock(wasm);
-  const statics = new StaticFiles({
-    root,
-    cache: new ObjectCache(config.cacheFileMax, config.cacheTotalMax),
-    clock,
-    wasm,
-    head: new HeadBuilder(wasm),
-    decline: config.backend !== null,
-  });
+  const cache = new ObjectCache(config.cacheFileMax, config.cacheTotalMax);
+  const head = new HeadBuilder(wasm);
+  const hidden = cgiDirs(config);
+  const makeStatic = (siteRoot: string, siteCache: ObjectCache) =>
+    new StaticFiles({
+      root: siteRoot,
+      cache: siteCache,
+      clock,
+      wasm,
+      head,
+      decline: config.backend !== null,
+      listing: config.listing,
+      errorPages: config.errorPages,
+      cacheControl: config.cacheControl,
+      cors: config.cors,
+      hidden,
+    });
+  const statics: StaticFiles | VirtualHosts = config.vhosts
+    ? new VirtualHosts(root, wasm, (siteRoot) => makeStatic(siteRoot, cache.partition()))
+    : makeStatic(root, cache);
   const handlers: Handler[] = [];
   const listenAddr = listener.addr as Deno.NetAddr;
   if (config.cgi.length) {
@@ -160,6 +173,19 @@ function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
       c.abort(c.filled > c.start ? errorResponse(wasm, 408, abi.CONN_CLOSE) : null);
     }
   }
+}
+
+/** Real paths of the CGI directories that exist: the static handler never serves them. */
+function cgiDirs(config: Config): string[] {
+  const out: string[] = [];
+  for (const [, dir] of config.cgi) {
+    try {
+      out.push(Deno.realPathSync(dir));
+    } catch {
+      // a missing CGI directory is reported by the CGI handler
+    }
+  }
+  return out;
 }
 
 function closeQuietly(conn: Deno.Conn): void {

@@ -100,8 +100,9 @@ export function negotiateEncoding(
     }
   }
   // Identity is acceptable unless refused by "identity;q=0", or by "*;q=0"
-  // without an identity entry. An explicit identity weight competes with
-  // the codings; an implicit one loses to any acceptable coding.
+  // without an identity entry. A weight for identity, from its own entry or
+  // from "*", competes with the codings; with neither, identity is merely
+  // the fallback and loses to any acceptable coding.
   const idQ = identityQ >= 0 ? identityQ : starQ >= 0 ? starQ : -1;
   if (best >= 0 && (idQ < 0 || bestQ >= idQ)) return available[best];
   return idQ !== 0 ? "identity" : null;

@@ -28,6 +28,8 @@ export interface Resource {
   identity: Variant;
   /** Codings in the server's order of preference; empty when not negotiable. */
   codings: Variant[];
+  /** Preformatted extra field lines for every response of it (Cache-Control, CORS). */
+  extra: Uint8Array;
 }
 
 /** A cached resource plus its precomputed response. */
@@ -66,19 +68,34 @@ interface Key {
 /** Most spellings of one path (e.g. "/a" and "/%61") kept as keys of one object. */
 const MAX_KEYS_PER_OBJECT = 8;
 
+/** The memory budget shared by an ObjectCache and its partitions (one per virtual host). */
+interface Budget {
+  total: number;
+  caches: ObjectCache[];
+}
+
 export class ObjectCache {
   #byHash = new Map<number, Key[]>();
   #byPath = new Map<string, CachedObject>();
-  #total = 0;
+  #budget: Budget;
 
-  constructor(readonly fileMax: number, readonly totalMax: number) {}
+  constructor(readonly fileMax: number, readonly totalMax: number, budget?: Budget) {
+    this.#budget = budget ?? { total: 0, caches: [] };
+    this.#budget.caches.push(this);
+  }
+
+  /** A cache with its own keys (another virtual host's) that shares this one's budget. */
+  partition(): ObjectCache {
+    return new ObjectCache(this.fileMax, this.totalMax, this.#budget);
+  }
 
   get size(): number {
     return this.#byPath.size;
   }
 
+  /** Bytes held by this cache and its partitions together. */
   get totalBytes(): number {
-    return this.#total;
+    return this.#budget.total;
   }
 
   /** The object for the raw path u8[off, off + len) with FNV-1a `hash`, or null. */
@@ -114,7 +131,7 @@ export class ObjectCache {
     if (existing !== obj) {
       if (existing) this.remove(existing);
       this.#byPath.set(obj.resource.path, obj);
-      this.#total += obj.bytes;
+      this.#budget.total += obj.bytes;
       this.#evict(tick);
     }
     if (obj.keys.length >= MAX_KEYS_PER_OBJECT) return;
@@ -134,7 +151,7 @@ export class ObjectCache {
     if (obj.dead) return;
     obj.dead = true;
     if (this.#byPath.get(obj.resource.path) === obj) this.#byPath.delete(obj.resource.path);
-    this.#total -= obj.bytes;
+    this.#budget.total -= obj.bytes;
   }
 
   #dropKey(hash: number, k: Key): void {
@@ -145,20 +162,27 @@ export class ObjectCache {
     if (keys.length === 0) this.#byHash.delete(hash);
   }
 
-  /** Least recently used objects go first, down to 90% of the budget. */
+  /** Least recently used objects go first, over all partitions, down to 90% of the budget. */
   #evict(tick: number): void {
-    if (this.#total <= this.totalMax) return;
-    const all = [...this.#byPath.values()].sort((a, b) => a.usedTick - b.usedTick);
-    for (const obj of all) {
-      if (this.#total <= this.totalMax * 0.9) break;
-      if (obj.usedTick === tick && all.length > 1 && obj === all[all.length - 1]) break;
-      this.remove(obj);
+    const budget = this.#budget;
+    if (budget.total <= this.totalMax) return;
+    const all: [ObjectCache, CachedObject][] = [];
+    for (const cache of budget.caches) {
+      for (const obj of cache.#byPath.values()) all.push([cache, obj]);
+    }
+    all.sort((a, b) => a[1].usedTick - b[1].usedTick);
+    for (const [cache, obj] of all) {
+      if (budget.total <= this.totalMax * 0.9) break;
+      if (obj.usedTick === tick && obj === all[all.length - 1][1]) break; // the newcomer stays
+      cache.remove(obj);
     }
     // Keys of dead objects would otherwise linger until looked up: sweep them now.
-    for (const [hash, keys] of this.#byHash) {
-      const live = keys.filter((k) => !k.obj.dead);
-      if (live.length === 0) this.#byHash.delete(hash);
-      else if (live.length !== keys.length) this.#byHash.set(hash, live);
+    for (const cache of budget.caches) {
+      for (const [hash, keys] of cache.#byHash) {
+        const live = keys.filter((k) => !k.obj.dead);
+        if (live.length === 0) cache.#byHash.delete(hash);
+        else if (live.length !== keys.length) cache.#byHash.set(hash, live);
+      }
     }
   }
 }

@@ -3,7 +3,7 @@
 // object cache or by streaming the file.
 
 import * as abi from "../abi.ts";
-import { latin1Bytes } from "../bytes.ts";
+import { latin1Bytes, utf8 } from "../bytes.ts";
 import type { Clock } from "../clock.ts";
 import type { Connection } from "../connection.ts";
 import type { ConnMode, HeadBuilder } from "../head.ts";
@@ -18,6 +18,8 @@ import { CachedObject, type ObjectCache, type Resource, type Variant } from "./c
 import { loadResource } from "./resource.ts";
 import { encodePath, normalizePath } from "./path.ts";
 import { resolveFile } from "./resolve.ts";
+import { firstMatch, globToRegExp } from "./glob.ts";
+import { LISTING_CSP, listingHtml, listingJson, readListing, wantsJson } from "./listing.ts";
 
 export const ALLOW = "GET, HEAD, OPTIONS";
 const ALLOW_BYTES = latin1Bytes(ALLOW);
@@ -25,6 +27,11 @@ const BYTES = latin1Bytes("bytes");
 const VARY_AE = latin1Bytes("Accept-Encoding");
 const EMPTY = new Uint8Array(0);
 const NO_RANGE = { type: "none" } as const;
+const VARY_ACCEPT = latin1Bytes("Accept");
+const NO_CACHE = latin1Bytes("no-cache");
+/** CORS for static reads (Fetch §3.2.3): any origin, and the fields range clients need. */
+const CORS_LINES = "Access-Control-Allow-Origin: *\r\n" +
+  "Access-Control-Expose-Headers: Content-Length, Content-Range, ETag, Accept-Ranges\r\n";
 
 /** What follows a queued head: parts of one variant (one part for a 200), then a tail. */
 interface BodyPlan {
@@ -42,6 +49,16 @@ export interface StaticOptions {
   head: HeadBuilder;
   /** Decline (rather than answer 404/405/501) what the backend should see. */
   decline?: boolean;
+  /** List directories without index.html. */
+  listing?: boolean;
+  /** Status → path under the root of a page to send with that status. */
+  errorPages?: ReadonlyMap<number, string>;
+  /** Cache-Control values by glob on the path; first match wins. */
+  cacheControl?: readonly [string, string][];
+  /** Send Access-Control-Allow-Origin: * and answer CORS preflights. */
+  cors?: boolean;
+  /** Real paths of CGI directories: never served as files or listed (no source disclosure). */
+  hidden?: readonly string[];
 }
 
 /** Whether the request (just parsed, still in WASM memory) may take the cache's fast path. */
@@ -55,9 +72,16 @@ export class StaticFiles {
   readonly #w: Wasm;
   readonly #head: HeadBuilder;
   readonly #decline: boolean;
+  readonly #opts: StaticOptions;
+  readonly #cacheRules: { re: RegExp; value: string }[];
 
   constructor(opts: StaticOptions) {
+    this.#opts = opts;
     this.#decline = opts.decline ?? false;
+    this.#cacheRules = (opts.cacheControl ?? []).map(([glob, value]) => ({
+      re: globToRegExp(glob),
+      value,
+    }));
     this.#root = opts.root;
     this.#cache = opts.cache;
     this.#clock = opts.clock;
@@ -113,7 +137,7 @@ export class StaticFiles {
 
   async #handle(req: Request, res: Responder): Promise<void> {
     if (req.flags & abi.F_ASTERISK_FORM) {
-      if (req.methodId === abi.METHOD_OPTIONS) return this.#options(res);
+      if (req.methodId === abi.METHOD_OPTIONS) return this.#options(req, res);
       return res.error(400);
     }
     if (req.flags & abi.F_AUTHORITY_FORM) {
@@ -125,23 +149,26 @@ export class StaticFiles {
     if (m === abi.METHOD_CONNECT || m === abi.METHOD_TRACE) return res.error(405, { allow: ALLOW });
     if (m !== abi.METHOD_GET && m !== abi.METHOD_HEAD && m !== abi.METHOD_OPTIONS) {
       if (this.#decline) return;
-      return res.error(m === abi.METHOD_OTHER ? 501 : 405, { allow: ALLOW });
+      return await this.fail(req, res, m === abi.METHOD_OTHER ? 501 : 405);
     }
     // A client waiting for 100 Continue would wait for nothing: answer and close instead.
     if (req.body && (req.flags & abi.F_EXPECT_CONTINUE)) res.closeAfter = true;
 
     const norm = normalizePath(req.rawPath);
-    if (!norm.ok) return res.error(norm.status);
-    const found = await resolveFile(this.#root, norm.path);
-    if (found.kind === "missing") return this.#decline ? undefined : res.error(404);
+    if (!norm.ok) return norm.status === 404 ? await this.fail(req, res, 404) : res.error(400);
+    const found = await resolveFile(this.#root, norm.path, this.#opts.hidden);
+    if (found.kind === "missing") return this.#decline ? undefined : await this.fail(req, res, 404);
     // RFC 9110 §15.4.2: the slash spelling is the directory's URL, so relative links work.
     if (found.kind === "directory" && !norm.slash && norm.path !== "/") {
       return this.#redirect(res, encodePath(norm.path) + "/", req.query);
     }
-    if (found.kind === "file" && norm.slash) return res.error(404); // "/file.txt/" is no file
+    if (found.kind === "file" && norm.slash) return await this.fail(req, res, 404); // no file
     const file = found.kind === "directory" ? found.index : found;
-    if (file === null) return this.#decline ? undefined : res.error(404);
-    if (m === abi.METHOD_OPTIONS) return this.#options(res);
+    if (m === abi.METHOD_OPTIONS) return this.#options(req, res);
+    if (file === null && found.kind === "directory" && this.#opts.listing) {
+      return await this.#listing(req, res, norm.path, found.path);
+    }
+    if (file === null) return this.#decline ? undefined : await this.fail(req, res, 404);
 
     const { resource, obj } = await this.#resource(req, file.path, file.stat);
     const plan = this.#respond(req, res, resource, obj);
@@ -150,7 +177,7 @@ export class StaticFiles {
 
   /** The cached object for a file, checked against its stat, or a freshly loaded resource. */
   async #resource(
-    req: Request,
+    req: Request | null,
     path: string,
     stat: Deno.FileInfo,
   ): Promise<{ resource: Resource; obj: CachedObject | null }> {
@@ -166,12 +193,13 @@ export class StaticFiles {
     if (!obj) {
       const cacheable = this.#cache.admits(stat.size);
       const resource = await loadResource(this.#root, path, stat, cacheable);
+      resource.extra = this.#extraFields(path);
       if (!cacheable || resource.identity.bytes === null) return { resource, obj: null };
       obj = new CachedObject(resource, tick);
     }
     obj.checkedTick = tick;
     obj.usedTick = tick;
-    this.#cache.put(req.pathHash, latin1Bytes(req.rawPath), obj, tick);
+    if (req) this.#cache.put(req.pathHash, latin1Bytes(req.rawPath), obj, tick);
     return { resource: obj.resource, obj };
   }
 
@@ -316,6 +344,7 @@ export class StaticFiles {
     if (v.coding) b.field(abi.R_CONTENT_ENCODING, latin1Bytes(v.coding));
     if (r.codings.length) b.field(abi.R_VARY, VARY_AE);
     b.nosniff();
+    b.raw(r.extra);
   }
 
   /** 304 carries what a 200 would of ETag, Vary and caching fields (RFC 9110 §15.4.5). */
@@ -324,6 +353,7 @@ export class StaticFiles {
     b.field(abi.R_ETAG, latin1Bytes(v.etag));
     b.date(abi.R_LAST_MODIFIED, r.mtimeMs);
     if (r.codings.length) b.field(abi.R_VARY, VARY_AE);
+    b.raw(r.extra);
     return b.end(conn);
   }
 
@@ -338,10 +368,88 @@ export class StaticFiles {
     res.send(b.end(res.connMode), body);
   }
 
-  #options(res: Responder): void {
+  /** OPTIONS: the allowed methods, and with --cors the answer to a preflight (Fetch §3.2). */
+  #options(req: Request, res: Responder): void {
     const b = this.#head.start(204);
     b.field(abi.R_ALLOW, ALLOW_BYTES);
+    if (this.#opts.cors && req.get(abi.H_ORIGIN) !== null) {
+      const headers = req.header("access-control-request-headers");
+      b.raw(latin1Bytes(
+        "Access-Control-Allow-Origin: *\r\n" +
+          `Access-Control-Allow-Methods: ${ALLOW}\r\n` +
+          (headers && /^[\w\-, ]*$/.test(headers)
+            ? `Access-Control-Allow-Headers: ${headers}\r\n`
+            : "") +
+          "Access-Control-Max-Age: 86400\r\n",
+      ));
+    }
     res.send(b.end(res.connMode));
+  }
+
+  /** Cache-Control (by glob) and CORS fields for the file at real path `path`. */
+  #extraFields(path: string): Uint8Array {
+    let lines = "";
+    const rel = path.slice(this.#root.length) || "/";
+    const cc = firstMatch(this.#cacheRules, rel);
+    if (cc) lines += `Cache-Control: ${cc}\r\n`;
+    if (this.#opts.cors) lines += CORS_LINES;
+    return lines ? latin1Bytes(lines) : EMPTY;
+  }
+
+  /**
+   * An error response; with `--error-page STATUS=PATH` the page at PATH is its body (with
+   * that status, no validators: it stands for no representation of the target).
+   */
+  async fail(req: Request, res: Responder, status: number): Promise<void> {
+    const opts = { allow: status === 405 || status === 501 ? ALLOW : undefined };
+    const page = this.#opts.errorPages?.get(status);
+    if (page === undefined) return res.error(status, opts);
+    const norm = normalizePath(page);
+    const found = norm.ok ? await resolveFile(this.#root, norm.path, this.#opts.hidden) : null;
+    const file = found?.kind === "file" ? found : found?.kind === "directory" ? found.index : null;
+    if (!file) return res.error(status, opts);
+    const { resource } = await this.#resource(null, file.path, file.stat);
+    const b = this.#head.start(status);
+    b.field(abi.R_CONTENT_TYPE, latin1Bytes(resource.contentType));
+    b.number(abi.R_CONTENT_LENGTH, resource.size);
+    if (opts.allow) b.field(abi.R_ALLOW, ALLOW_BYTES);
+    b.nosniff();
+    if (this.#opts.cors) b.raw(latin1Bytes(CORS_LINES));
+    if (status >= 500) res.closeAfter = true;
+    const head = b.end(res.connMode);
+    const v = resource.identity;
+    res.send(head);
+    if (req.isHead) return;
+    await this.#sendBody(res, {
+      variant: v,
+      parts: [{ head: EMPTY, start: 0, end: v.size - 1 }],
+      tail: null,
+    });
+  }
+
+  /** A directory listing: JSON when the client prefers it, else HTML (RFC 9110 §12.5.1). */
+  async #listing(req: Request, res: Responder, urlPath: string, dir: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readListing(this.#root, dir, this.#opts.hidden);
+    } catch {
+      return await this.fail(req, res, 404);
+    }
+    const path = urlPath.endsWith("/") ? urlPath : urlPath + "/";
+    const json = wantsJson(req.get(abi.H_ACCEPT));
+    const body = utf8(json ? listingJson(path, entries) : listingHtml(path, entries));
+    const b = this.#head.start(200);
+    b.field(
+      abi.R_CONTENT_TYPE,
+      latin1Bytes(json ? "application/json; charset=utf-8" : "text/html; charset=utf-8"),
+    );
+    b.number(abi.R_CONTENT_LENGTH, body.length);
+    b.field(abi.R_VARY, VARY_ACCEPT);
+    b.field(abi.R_CACHE_CONTROL, NO_CACHE);
+    b.nosniff();
+    b.raw(latin1Bytes(`Content-Security-Policy: ${LISTING_CSP}\r\n`));
+    if (this.#opts.cors) b.raw(latin1Bytes(CORS_LINES));
+    res.send(b.end(res.connMode), body);
   }
 }
 

@@ -27,8 +27,13 @@ export function inside(root: string, real: string): boolean {
  * escapes the root through a symlink, or resolves to a hidden name is missing: the client
  * learns nothing about what lies outside the root.
  */
-export async function resolveFile(root: string, path: string): Promise<Found> {
+export async function resolveFile(
+  root: string,
+  path: string,
+  hidden: readonly string[] = [],
+): Promise<Found> {
   const real = await realInside(root, path === "/" ? root : root + path);
+  if (real !== null && hidden.some((h) => inside(h, real))) return MISSING;
   if (real === null) return MISSING;
   const stat = await statOrNull(real);
   if (stat === null) return MISSING;

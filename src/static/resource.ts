@@ -62,6 +62,7 @@ export async function loadResource(
     contentType: type,
     identity,
     codings,
+    extra: new Uint8Array(0),
   };
 }
 
