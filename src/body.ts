@@ -54,9 +54,11 @@ export class BodyReader {
         if (this.done) return null;
         if (c.start < c.filled) continue;
       }
-      if (!(await c.readMore())) {
-        throw new BodyError(400, "client closed the connection inside the request body");
-      }
+      // While waiting for body bytes the sweeper holds the client to --min-body-rate.
+      c.enterBody(this.received);
+      const more = await c.readMore();
+      c.leaveBody();
+      if (!more) throw new BodyError(400, "client closed the connection inside the request body");
     }
   }
 

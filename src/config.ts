@@ -30,6 +30,10 @@ export interface Config {
   headTimeout: number;
   /** Seconds an idle keep-alive connection is kept. Default 30. */
   idleTimeout: number;
+  /** Bytes per second a request body must average after the first head-timeout. 1 KiB. */
+  minBodyRate: number;
+  /** Server isolates sharing the port (SO_REUSEPORT), each with its own cache; 0 = one per core. */
+  workers: number;
   /** Directory listings for directories without index.html (HTML, or JSON on request). */
   listing: boolean;
   /** Custom error pages: status → path under the root (`--error-page 404=/404.html`). */
@@ -81,6 +85,8 @@ export const DEFAULTS: Readonly<Config> = {
   discardBodyMax: 64 * 1024,
   headTimeout: 10,
   idleTimeout: 30,
+  minBodyRate: 1024,
+  workers: 1,
   listing: false,
   errorPages: new Map(),
   cacheControl: [],
@@ -115,7 +121,8 @@ type Kind =
   | "prefix"
   | "pair"
   | "status-page"
-  | "glob-value";
+  | "glob-value"
+  | "workers";
 
 interface Flag {
   key: keyof Config;
@@ -150,6 +157,13 @@ const FLAGS: Record<string, Flag> = {
   ),
   "--head-timeout": flag("headTimeout", "seconds", "SECONDS", "time to send a request head (408)"),
   "--idle-timeout": flag("idleTimeout", "seconds", "SECONDS", "idle keep-alive connection closed"),
+  "--min-body-rate": flag(
+    "minBodyRate",
+    "size",
+    "BYTES",
+    "slowest average request body per second (408)",
+  ),
+  "--workers": flag("workers", "workers", "N|auto", "server isolates sharing the port"),
   "--listing": flag("listing", "bool", "", "list directories without index.html"),
   "--error-page": flag(
     "errorPages",
@@ -197,6 +211,7 @@ function defaultText(f: Flag): string {
   if (f.kind === "size" && typeof v === "number") return formatSize(v);
   if (f.kind === "seconds") return `${v}s`;
   if (f.kind === "bool") return v ? "on" : "off";
+  if (f.kind === "workers") return v === 0 ? "auto" : String(v);
   if (f.repeat) return "none";
   return v === null ? "none" : String(v);
 }
@@ -279,6 +294,12 @@ function parseValue(flag: string, kind: Kind, raw: string): unknown {
       return pair(flag, raw, "GLOB=VALUE");
     case "bool":
       return true;
+    case "workers":
+      if (raw === "auto") return 0;
+      if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) {
+        throw new UsageError(`${flag}: expected 1 to 64 or auto, got '${raw}'`);
+      }
+      return Number(raw);
   }
   if (!/^\d{1,9}$/.test(raw)) throw new UsageError(`${flag}: expected a number, got '${raw}'`);
   const n = Number(raw);

@@ -14,8 +14,10 @@ export const enum Phase {
   Idle,
   /** Part of a request head has arrived: the head deadline applies (408). */
   Head,
-  /** A request is being handled (body, file, CGI, backend). */
+  /** A request is being handled (file, CGI, backend). */
   Busy,
+  /** Waiting for request body bytes: the minimum body rate applies. */
+  Body,
 }
 
 export interface Site {
@@ -47,6 +49,9 @@ export class Connection {
   phase = Phase.Head;
   /** When the current phase began (ms since the epoch). */
   since = Date.now();
+  /** When the current request's body began, and how much of it had arrived at the last wait. */
+  bodySince = 0;
+  bodyBytes = 0;
   closed = false;
   /** Set when the response just queued is the connection's last. */
   ending = false;
@@ -206,7 +211,19 @@ export class Connection {
     await this.flush();
   }
 
+  /** The body reader is about to wait for bytes, having received `received` so far. */
+  enterBody(received: number): void {
+    if (this.bodySince === 0) this.bodySince = Date.now();
+    this.bodyBytes = received;
+    this.phase = Phase.Body;
+  }
+
+  leaveBody(): void {
+    this.phase = Phase.Busy;
+  }
+
   #enter(phase: Phase): void {
+    this.bodySince = 0; // every transition here is a request boundary
     if (this.phase !== phase) {
       this.phase = phase;
       this.since = Date.now();

@@ -15,5 +15,7 @@ export function permissionFlags(config: Config): string[] {
     `--allow-net=${listen}`,
     ...cgiPermissionFlags(config),
     ...backendPermissionFlags(config),
+    // SO_REUSEPORT (Deno.listen's reusePort) is still behind this flag in Deno 2.
+    ...(config.workers !== 1 ? ["--unstable-net"] : []),
   ];
 }

@@ -40,7 +40,12 @@ export async function startServer(config: Config, root: string): Promise<Server>
     maxBody: config.maxBody,
     maxChunkExt: config.maxChunkExt,
   });
-  const listener = Deno.listen({ hostname: config.host, port: config.port });
+  const listener = Deno.listen({
+    hostname: config.host,
+    port: config.port,
+    reusePort: config.workers !== 1,
+    tcpBacklog: 4096,
+  });
   const clock = new Clock(wasm);
   const cache = new ObjectCache(config.cacheFileMax, config.cacheTotalMax);
   const head = new HeadBuilder(wasm);
@@ -171,6 +176,12 @@ function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
       // 408 to a client that sent part of a head; a silent close to one that sent nothing
       // (a browser's speculative connection is not a request, RFC 9110 §15.5.9).
       c.abort(c.filled > c.start ? errorResponse(wasm, 408, abi.CONN_CLOSE) : null);
+    } else if (c.phase === Phase.Body && c.bodySince > 0) {
+      // A body trickled in slower than --min-body-rate, averaged after a head-timeout's grace.
+      const seconds = (now - c.bodySince) / 1000;
+      if (seconds > config.headTimeout && c.bodyBytes / seconds < config.minBodyRate) {
+        c.abort(errorResponse(wasm, 408, abi.CONN_CLOSE));
+      }
     }
   }
 }
