@@ -1,0 +1,41 @@
+// `deno task compile [ROOT] [flags]`: a single tuxd binary (dist/tuxd) that carries the .wasm
+// and serves ROOT with exactly those flags and the narrow permissions they call for, fixed at
+// compile time (Deno bakes both into the binary).
+
+import { parseArgs, UsageError } from "./config.ts";
+import { permissionFlags } from "./permissions.ts";
+
+let config;
+try {
+  config = parseArgs(Deno.args);
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`tuxd: ${err.message}`);
+  Deno.exit(2);
+}
+const root = await Deno.realPath(config.root).catch(() => {
+  console.error(`tuxd: cannot serve root '${config.root}': no such directory`);
+  Deno.exit(2);
+});
+// The binary runs from anywhere, so the root it was compiled for is baked in as a real path.
+const args = [root, ...Deno.args.filter((a) => a !== config.root)];
+const output = Deno.env.get("TUXD_OUTPUT") ?? "dist/tuxd";
+const { code } = await new Deno.Command("deno", {
+  args: [
+    "compile",
+    "--no-prompt",
+    ...permissionFlags({ ...config, root }),
+    "--include",
+    "build/tuxd.wasm",
+    "--include",
+    "src/worker.ts",
+    "--output",
+    output,
+    "src/main.ts",
+    ...args,
+  ],
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+if (code === 0) console.log(`tuxd: wrote ${output} (serves ${root} with: ${args.join(" ")})`);
+Deno.exit(code);
