@@ -58,6 +58,9 @@ export function forwardHead(f: ForwardInput): string {
       continue;
     }
     if (drop.has(lower) || REBUILT.has(lower)) continue;
+    // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored; sent on
+    // as HTTP/1.1 it would become one.
+    if (lower === "expect" && f.minor === 0) continue;
     if (FORWARDING.has(lower)) {
       if (!f.trustForwarded) continue; // replaced: a client can claim any address
       if (lower === "x-forwarded-for") {
@@ -85,10 +88,10 @@ export function forwardHead(f: ForwardInput): string {
 
   // RFC 7239 §4: one forwarded-element per hop; a trusted earlier hop's elements stay first.
   const element = [
-    `for=${forwardedValue(nodeName(f.client.hostname))}`,
+    `for=${forwardedValue(bracket(f.client.hostname))}`,
     `host=${forwardedValue(host)}`,
     "proto=http",
-    `by=${forwardedValue(nodeName(f.server.hostname))}`,
+    `by=${forwardedValue(bracket(f.server.hostname))}`,
   ];
   lines.push(`Forwarded: ${element.join(";")}`);
   xff.push(f.client.hostname);
@@ -101,14 +104,9 @@ export function forwardHead(f: ForwardInput): string {
   return lines.join("\r\n") + "\r\n\r\n";
 }
 
-/** An IPv6 address as URI authorities and RFC 7239 nodes write it (RFC 3986 §3.2.2). */
+/** An IPv6 address as URI authorities (RFC 3986 §3.2.2) and RFC 7239 §6 nodes write it. */
 function bracket(hostname: string): string {
   return hostname.includes(":") ? `[${hostname}]` : hostname;
-}
-
-/** RFC 7239 §6: node = nodename, with IPv6 in brackets. */
-function nodeName(hostname: string): string {
-  return bracket(hostname);
 }
 
 /** A token as it is, anything else as a quoted-string (RFC 7239 §4, RFC 9110 §5.6.4). */
