@@ -6,23 +6,74 @@ import {
   CH_EXT, CH_LEFT_HI, CH_LEFT_LO, CH_OUT, CH_STATE, CH_TOTAL_HI, CH_TOTAL_LO, CH_TRAILER,
   CHUNK_BAD, CHUNK_TOO_LARGE, CS_DONE, CS_SIZE,
 } from "./abi";
+import { isTchar } from "./bytes";
 import * as limits from "./limits";
 
 const CS_DIGITS = 1; // inside chunk-size
-const CS_EXT = 2; // after chunk-size: BWS, chunk-ext, up to CR
 const CS_SIZE_LF = 3; // saw CR after the size line
 const CS_DATA = 4;
 const CS_DATA_CR = 5; // chunk-data ended, expecting CR
 const CS_DATA_LF = 6;
 const CS_TRAILER_START = 7; // at the start of a trailer line or the final CRLF
-const CS_TRAILER = 8; // inside a trailer field line (parsed for syntax, then dropped)
+const CS_TRAILER_VALUE = 8; // after "name:" of a trailer field line (checked, then dropped)
 const CS_TRAILER_LF = 9;
 const CS_FINAL_LF = 11;
+const CS_TRAILER_NAME = 12;
+// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1)
+const CS_EXT_SEMI = 20; // BWS, then ";" must come
+const CS_EXT_NAME_START = 21; // after ";": BWS, then a token
+const CS_EXT_NAME = 22;
+const CS_EXT_AFTER_NAME = 23; // BWS after a name: "=", ";" or CR
+const CS_EXT_VALUE_START = 24; // after "=": BWS, then a token or a quoted-string
+const CS_EXT_VALUE = 25;
+const CS_EXT_QUOTED = 26;
+const CS_EXT_ESCAPE = 27;
+const CS_EXT_AFTER_VALUE = 28; // ";" or CR (or BWS before ";")
 
 @inline function hexValue(c: u8): i32 {
   if (c >= 48 && c <= 57) return c - 48;
   const l = c | 0x20;
   if (l >= 97 && l <= 102) return l - 87;
+  return -1;
+}
+
+/** One byte of a chunk-ext: the next state, or -1 when the byte breaks the grammar. */
+function extStep(state: i32, c: u8): i32 {
+  const ws = c == 32 || c == 9;
+  switch (state) {
+    case CS_EXT_SEMI:
+      if (ws) return state;
+      return c == 59 ? CS_EXT_NAME_START : -1;
+    case CS_EXT_NAME_START:
+      if (ws) return state;
+      return isTchar(c) ? CS_EXT_NAME : -1;
+    case CS_EXT_NAME:
+      if (isTchar(c)) return state;
+      // fallthrough: what may follow a name may follow the BWS after it
+    case CS_EXT_AFTER_NAME:
+      if (ws) return CS_EXT_AFTER_NAME;
+      if (c == 61 /* = */) return CS_EXT_VALUE_START;
+      if (c == 59) return CS_EXT_NAME_START;
+      return c == 13 ? CS_SIZE_LF : -1;
+    case CS_EXT_VALUE_START:
+      if (ws) return state;
+      if (c == 34 /* " */) return CS_EXT_QUOTED;
+      return isTchar(c) ? CS_EXT_VALUE : -1;
+    case CS_EXT_VALUE:
+      if (isTchar(c)) return state;
+      // fallthrough
+    case CS_EXT_AFTER_VALUE:
+      if (ws) return CS_EXT_SEMI;
+      if (c == 59) return CS_EXT_NAME_START;
+      return c == 13 ? CS_SIZE_LF : -1;
+    case CS_EXT_QUOTED:
+      // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text (RFC 9110 §5.6.4)
+      if (c == 34) return CS_EXT_AFTER_VALUE;
+      if (c == 92 /* \ */) return CS_EXT_ESCAPE;
+      return (c < 32 && c != 9) || c == 127 ? -1 : state;
+    case CS_EXT_ESCAPE:
+      return (c < 32 && c != 9) || c == 127 ? -1 : CS_EXT_QUOTED;
+  }
   return -1;
 }
 
@@ -79,28 +130,32 @@ export function chunkDecode(st: i32, p: i32, len: i32): i32 {
         state = CS_SIZE_LF;
         continue;
       }
-      if (c == 59 /* ; */ || c == 32 || c == 9) {
-        state = CS_EXT;
+      if (c == 59 /* ; */) {
+        state = CS_EXT_NAME_START;
+        ext = 1;
+        continue;
+      }
+      if (c == 32 || c == 9) {
+        state = CS_EXT_SEMI;
         ext = 1;
         continue;
       }
       result = CHUNK_BAD;
       break;
     }
-    if (state == CS_EXT) {
-      // chunk-ext is parsed for syntax (no controls, no bare LF) and ignored (RFC 9112 §7.1.1).
-      if (c == 13) {
-        state = CS_SIZE_LF;
-        continue;
-      }
-      if ((c < 32 && c != 9) || c == 127) {
-        result = CHUNK_BAD;
-        break;
-      }
-      if (++ext > limits.maxChunkExt) {
+    if (state >= CS_EXT_SEMI) {
+      // Extensions are parsed to the letter of the grammar, then ignored (RFC 9112 §7.1.1): a
+      // lax reading here is a lax reading of where the chunk data begins.
+      if (c != 13 && ++ext > limits.maxChunkExt) {
         result = CHUNK_TOO_LARGE;
         break;
       }
+      const next = extStep(state, c);
+      if (next < 0) {
+        result = CHUNK_BAD;
+        break;
+      }
+      state = next;
       continue;
     }
     if (state == CS_SIZE_LF) {
@@ -138,20 +193,28 @@ export function chunkDecode(st: i32, p: i32, len: i32): i32 {
         state = CS_FINAL_LF;
         continue;
       }
-      // A trailer field line must start with a field-name character; no obs-fold.
-      if (c <= 32 || c == 127 || c == 58) {
+      // A trailer field line starts with a field name: no obs-fold, no empty name.
+      if (!isTchar(c)) {
         result = CHUNK_BAD;
         break;
       }
-      state = CS_TRAILER;
+      state = CS_TRAILER_NAME;
       trailer++;
       continue;
     }
-    if (state == CS_TRAILER) {
-      if (++trailer > limits.maxHead) {
-        result = CHUNK_TOO_LARGE;
+    if (++trailer > limits.maxHead) {
+      result = CHUNK_TOO_LARGE;
+      break;
+    }
+    if (state == CS_TRAILER_NAME) {
+      if (c == 58 /* : */) state = CS_TRAILER_VALUE;
+      else if (!isTchar(c)) {
+        result = CHUNK_BAD; // including whitespace before the colon (RFC 9112 §5.1)
         break;
       }
+      continue;
+    }
+    if (state == CS_TRAILER_VALUE) {
       if (c == 13) {
         state = CS_TRAILER_LF;
         continue;

@@ -5,18 +5,28 @@
 import { parseArgs, UsageError } from "./config.ts";
 import { permissionFlags } from "./permissions.ts";
 
+function usage(err: unknown): never {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`tuxd: ${err.message}`);
+  Deno.exit(2);
+}
+
 let config;
 try {
   config = parseArgs(Deno.args);
 } catch (err) {
-  if (!(err instanceof UsageError)) throw err;
-  console.error(`tuxd: ${err.message}`);
-  Deno.exit(2);
+  usage(err);
 }
 const root = await Deno.realPath(config.root).catch(() => {
   console.error(`tuxd: cannot serve root '${config.root}': no such directory`);
   Deno.exit(2);
 });
+let flags: string[];
+try {
+  flags = permissionFlags({ ...config, root });
+} catch (err) {
+  usage(err);
+}
 // The binary runs from anywhere, so the root it was compiled for is baked in as a real path.
 const args = [root, ...Deno.args.filter((a) => a !== config.root)];
 const output = Deno.env.get("TUXD_OUTPUT") ?? "dist/tuxd";
@@ -24,7 +34,7 @@ const { code } = await new Deno.Command("deno", {
   args: [
     "compile",
     "--no-prompt",
-    ...permissionFlags({ ...config, root }),
+    ...flags,
     "--include",
     "build/tuxd.wasm",
     "--include",

@@ -48,6 +48,8 @@ export interface Config {
   cgi: [prefix: string, dir: string][];
   /** Extra Deno permissions for TypeScript CGI scripts under a prefix (`net=api.local:443`). */
   cgiAllow: [prefix: string, permission: string][];
+  /** Fixed environment variables for CGI programs under a prefix (`NAME=VALUE`). */
+  cgiEnv: [prefix: string, assignment: string][];
   /** Seconds a CGI program may run before it is killed (504). Default 30. */
   cgiTimeout: number;
   /** CGI programs running at once; more get 503 with Retry-After. Default 16. */
@@ -69,6 +71,9 @@ export interface Config {
   /** Print a help text and exit. */
   help: boolean;
 }
+
+/** The CGI directory of the bundled example, mapped at /cgi-bin/ when no ROOT is given. */
+export const EXAMPLE_CGI = "examples/cgi-bin";
 
 export const DEFAULTS: Readonly<Config> = {
   root: "examples/site",
@@ -94,6 +99,7 @@ export const DEFAULTS: Readonly<Config> = {
   vhosts: false,
   cgi: [],
   cgiAllow: [],
+  cgiEnv: [],
   cgiTimeout: 30,
   cgiMax: 16,
   cgiMaxHead: 8 * 1024,
@@ -189,6 +195,13 @@ const FLAGS: Record<string, Flag> = {
     "extra Deno permission for .ts/.js scripts (net=host:443)",
     true,
   ),
+  "--cgi-env": flag(
+    "cgiEnv",
+    "pair",
+    "PREFIX=NAME=VALUE",
+    "fixed environment variable for programs under PREFIX",
+    true,
+  ),
   "--cgi-timeout": flag("cgiTimeout", "seconds", "SECONDS", "CGI program killed after (504)"),
   "--cgi-max": flag("cgiMax", "count", "N", "CGI programs at once; more get 503"),
   "--cgi-max-head": flag("cgiMaxHead", "size", "SIZE", "largest CGI response head (502)"),
@@ -227,7 +240,8 @@ export function helpText(): string {
   const lines = [
     "Usage: deno task start [ROOT] [flags]",
     "",
-    "tuxd serves the files under ROOT (default examples/site) over HTTP/1.1.",
+    "tuxd serves the files under ROOT over HTTP/1.1. Without ROOT it serves the bundled",
+    "example: examples/site, with the CGI programs of examples/cgi-bin at /cgi-bin/.",
     "",
     "Flags (default in brackets; SIZE takes K, M or G suffixes; flags marked + repeat):",
   ];
@@ -318,6 +332,7 @@ export function parseArgs(args: readonly string[]): Config {
     cacheControl: [],
     cgi: [],
     cgiAllow: [],
+    cgiEnv: [],
     backendPrefixes: [],
   };
   const set = config as unknown as Record<string, unknown>;
@@ -352,6 +367,8 @@ export function parseArgs(args: readonly string[]): Config {
     config.root = arg;
     rootSeen = true;
   }
+  // Without a ROOT, the bundled example is served whole: its site and its CGI programs.
+  if (!rootSeen && config.cgi.length === 0) config.cgi.push(["/cgi-bin/", EXAMPLE_CGI]);
   if (config.maxLine > config.maxHead) {
     throw new UsageError("--max-line must not exceed --max-head");
   }

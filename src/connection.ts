@@ -37,6 +37,10 @@ export interface ConnectionLimits {
 /** Most bytes copied into one write when batching small responses. */
 const BATCH_MAX = 256 * 1024;
 
+/** How long, and for how many bytes, a closing connection keeps draining its input. */
+const LINGER_MS = 2000;
+const LINGER_MAX = 4 * 1024 * 1024;
+
 export class Connection {
   /** Slot input region in WASM memory: [base, base + cap). */
   readonly base: number;
@@ -49,9 +53,13 @@ export class Connection {
   phase = Phase.Head;
   /** When the current phase began (ms since the epoch). */
   since = Date.now();
-  /** When the current request's body began, and how much of it had arrived at the last wait. */
-  bodySince = 0;
+  /**
+   * The current request body's arrival: bytes received, and the time spent waiting for them
+   * (only waiting counts: a handler slow to consume the body is not the client's fault).
+   */
   bodyBytes = 0;
+  bodyWaited = 0;
+  bodyWaitStart = 0;
   closed = false;
   /** Set when the response just queued is the connection's last. */
   ending = false;
@@ -154,8 +162,36 @@ export class Connection {
     } catch (err) {
       if (!isDisconnect(err)) console.error(`tuxd: connection error: ${err}`);
     } finally {
-      if (!this.detached) this.close();
+      if (!this.detached) await this.#lingeringClose();
       else this.closed = true;
+    }
+  }
+
+  /**
+   * Closes in stages (RFC 9112 §9.6): a half-close sends FIN after the last response, then
+   * input is read and dropped until the client closes too, bounded in time and bytes. Closing
+   * at once with unread input (a body past the discard limit, bytes pipelined after
+   * `Connection: close`) makes the kernel send a reset, which can destroy the end of the last
+   * response before the client has read it.
+   */
+  async #lingeringClose(): Promise<void> {
+    if (this.closed) return;
+    const timer = setTimeout(() => this.close(), LINGER_MS);
+    try {
+      await this.conn.closeWrite();
+      // The slot is this connection's until run() returns: a fine scratch buffer.
+      const scratch = this.wasm.u8.subarray(this.base, this.base + this.cap);
+      let drained = 0;
+      while (!this.closed && drained < LINGER_MAX) {
+        const n = await this.conn.read(scratch);
+        if (n === null) break;
+        drained += n;
+      }
+    } catch {
+      // Reset by the client, or closed by the timer or the server shutting down.
+    } finally {
+      clearTimeout(timer);
+      this.close();
     }
   }
 
@@ -213,17 +249,23 @@ export class Connection {
 
   /** The body reader is about to wait for bytes, having received `received` so far. */
   enterBody(received: number): void {
-    if (this.bodySince === 0) this.bodySince = Date.now();
     this.bodyBytes = received;
+    this.bodyWaitStart = Date.now();
     this.phase = Phase.Body;
   }
 
   leaveBody(): void {
+    this.bodyWaited += Date.now() - this.bodyWaitStart;
     this.phase = Phase.Busy;
   }
 
+  /** Milliseconds spent waiting for the current request's body so far. */
+  bodyWaitMs(now: number): number {
+    return this.bodyWaited + (this.phase === Phase.Body ? now - this.bodyWaitStart : 0);
+  }
+
   #enter(phase: Phase): void {
-    this.bodySince = 0; // every transition here is a request boundary
+    this.bodyWaited = 0; // every transition here is a request boundary
     if (this.phase !== phase) {
       this.phase = phase;
       this.since = Date.now();

@@ -5,9 +5,9 @@
 import { parseArgs, UsageError } from "./config.ts";
 import { permissionFlags } from "./permissions.ts";
 
-let config;
+let flags: string[];
 try {
-  config = parseArgs(Deno.args);
+  flags = permissionFlags(parseArgs(Deno.args));
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
   console.error(`tuxd: ${err.message}`);
@@ -16,7 +16,7 @@ try {
 
 const main = new URL("./main.ts", import.meta.url);
 const child = new Deno.Command("deno", {
-  args: ["run", "--no-prompt", ...permissionFlags(config), main.href, ...Deno.args],
+  args: ["run", "--no-prompt", ...flags, main.href, ...Deno.args],
   stdin: "null",
   stdout: "inherit",
   stderr: "inherit",

@@ -44,7 +44,8 @@ export class Request {
   redirects = 0;
   /** The request body, when the request has one (Content-Length > 0 or chunked). */
   body: BodyReader | null = null;
-  #known: Int32Array;
+  /** Per H_* id, the index of its first field line, or -1 (copied out of KNOWN). */
+  private known: Int32Array;
 
   constructor(w: Wasm, remoteAddr: Deno.NetAddr) {
     const u8 = w.u8, i32 = w.i32;
@@ -70,7 +71,7 @@ export class Request {
         latin1(u8, i32[e + (abi.FIELD_VALUE_OFF >> 2)], i32[e + (abi.FIELD_VALUE_LEN >> 2)]),
       ];
     }
-    this.#known = i32.slice(abi.KNOWN >> 2, (abi.KNOWN >> 2) + abi.H_COUNT);
+    this.known = i32.slice(abi.KNOWN >> 2, (abi.KNOWN >> 2) + abi.H_COUNT);
     this.contentLength = this.flags & abi.F_CONTENT_LENGTH
       ? r(abi.REQ_CL_HI) * 2 ** 32 + (r(abi.REQ_CL_LO) >>> 0)
       : -1;
@@ -95,7 +96,6 @@ export class Request {
     self.flags = this.flags & ~(abi.F_CONTENT_LENGTH | abi.F_CHUNKED | abi.F_CONDITIONAL |
       abi.F_RANGE | abi.F_EXPECT_CONTINUE | abi.F_ABSOLUTE_FORM);
     self.contentLength = -1;
-    copy.#known = this.#known;
     copy.body = null;
     copy.redirects = this.redirects + 1;
     return copy;
@@ -103,13 +103,13 @@ export class Request {
 
   /** The first value of a known header (H_* id), or null. */
   get(id: number): string | null {
-    const n = this.#known[id];
+    const n = this.known[id];
     return n < 0 ? null : this.fields[n][1];
   }
 
   /** Every value of a known header joined with ", " (RFC 9110 §5.3), or null. */
   getAll(id: number): string | null {
-    const first = this.#known[id];
+    const first = this.known[id];
     if (first < 0) return null;
     const name = this.fields[first][0].toLowerCase();
     const values: string[] = [];

@@ -176,9 +176,10 @@ function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
       // 408 to a client that sent part of a head; a silent close to one that sent nothing
       // (a browser's speculative connection is not a request, RFC 9110 §15.5.9).
       c.abort(c.filled > c.start ? errorResponse(wasm, 408, abi.CONN_CLOSE) : null);
-    } else if (c.phase === Phase.Body && c.bodySince > 0) {
-      // A body trickled in slower than --min-body-rate, averaged after a head-timeout's grace.
-      const seconds = (now - c.bodySince) / 1000;
+    } else if (c.phase === Phase.Body) {
+      // A body trickling in slower than --min-body-rate, averaged over the time spent waiting
+      // for it after a head-timeout's grace.
+      const seconds = c.bodyWaitMs(now) / 1000;
       if (seconds > config.headTimeout && c.bodyBytes / seconds < config.minBodyRate) {
         c.abort(errorResponse(wasm, 408, abi.CONN_CLOSE));
       }
