@@ -1,8 +1,21 @@
 // Byte ↔ string helpers for the boundary: header bytes are read as latin1 (one char per byte)
 // so nothing is lost or replaced, and written back the same way.
 
+const ascii = new TextDecoder();
+
 /** The bytes u8[off, off + len) as a string of the same length (latin1). */
 export function latin1(u8: Uint8Array, off: number, len: number): string {
+  const end = off + len;
+  let i = off;
+  while (i < end && u8[i] < 0x80) i++;
+  // ASCII, the common case: short strings by hand, longer ones by the native UTF-8 decoder
+  // (exact for ASCII). Bytes above 0x7f take the char-per-byte route: UTF-8 would replace them.
+  if (i === end) {
+    if (len > 24) return ascii.decode(u8.subarray(off, end));
+    let s = "";
+    for (let k = off; k < end; k++) s += String.fromCharCode(u8[k]);
+    return s;
+  }
   let s = "";
   for (let i = 0; i < len; i += 4096) {
     const end = Math.min(len, i + 4096);

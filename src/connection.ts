@@ -4,6 +4,7 @@
 
 import * as abi from "./abi.ts";
 import { BodyReader } from "./body.ts";
+import { coarseNow } from "./clock.ts";
 import { Request } from "./request.ts";
 import { errorResponse, Responder } from "./respond.ts";
 import type { Wasm } from "./wasm.ts";
@@ -52,7 +53,7 @@ export class Connection {
   /** A new connection owes its first request head within the head deadline. */
   phase = Phase.Head;
   /** When the current phase began (ms since the epoch). */
-  since = Date.now();
+  since = coarseNow();
   /**
    * The current request body's arrival: bytes received, and the time spent waiting for them
    * (only waiting counts: a handler slow to consume the body is not the client's fault).
@@ -217,7 +218,7 @@ export class Connection {
           if (this.ending) return await this.flush();
         } else {
           this.start += r;
-          if (!(await this.#slow())) return await this.flush();
+          if (!(await this.#slow(head, r))) return await this.flush();
         }
         this.#enter(this.start < this.filled ? Phase.Head : Phase.Idle);
       }
@@ -226,8 +227,8 @@ export class Connection {
   }
 
   /** The slow path for one request; returns whether the connection may carry another. */
-  async #slow(): Promise<boolean> {
-    const req = new Request(this.wasm, this.remoteAddr);
+  async #slow(head: number, len: number): Promise<boolean> {
+    const req = new Request(this.wasm, this.remoteAddr, head, len);
     const hasBody = req.contentLength > 0 || (req.flags & abi.F_CHUNKED) !== 0;
     if (hasBody) req.body = new BodyReader(this, req);
     const res = new Responder(this, req);
@@ -268,7 +269,7 @@ export class Connection {
     this.bodyWaited = 0; // every transition here is a request boundary
     if (this.phase !== phase) {
       this.phase = phase;
-      this.since = Date.now();
+      this.since = coarseNow();
     }
   }
 

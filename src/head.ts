@@ -26,6 +26,31 @@ export class HeadBuilder {
     return this;
   }
 
+  /**
+   * A field whose value is a latin1 string, written into IN byte by byte: no typed array is
+   * allocated on the way (an ArrayBuffer costs more than the whole head).
+   */
+  text(id: number, value: string): this {
+    const n = this.#put(value);
+    this.wasm.fn.head_field(id, abi.IN, n);
+    return this;
+  }
+
+  /** Preformatted field lines as a latin1 string ("Name: value\r\n" each). */
+  rawText(lines: string): this {
+    if (lines.length === 0) return this;
+    const n = this.#put(lines);
+    this.wasm.fn.head_raw(abi.IN, n);
+    return this;
+  }
+
+  #put(s: string): number {
+    const u8 = this.wasm.u8;
+    const n = Math.min(s.length, abi.IN_SIZE);
+    for (let i = 0; i < n; i++) u8[abi.IN + i] = s.charCodeAt(i);
+    return n;
+  }
+
   /** X-Content-Type-Options: nosniff. */
   nosniff(): this {
     this.wasm.fn.head_field(abi.R_NOSNIFF, 0, 0);

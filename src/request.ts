@@ -35,8 +35,6 @@ export class Request {
   readonly authority: string | null;
   readonly minor: number;
   readonly flags: number;
-  /** Field lines in order: [name as sent, value without surrounding OWS]. */
-  readonly fields: [string, string][];
   /** Content-Length when F_CONTENT_LENGTH, else -1 (chunked or no body). */
   readonly contentLength: number;
   readonly remoteAddr: Deno.NetAddr;
@@ -44,38 +42,106 @@ export class Request {
   redirects = 0;
   /** The request body, when the request has one (Content-Length > 0 or chunked). */
   body: BodyReader | null = null;
+  /**
+   * The head as one latin1 string: the slot is reused as soon as the connection reads on, and
+   * one string (sliced on demand) is far cheaper to keep than typed-array copies.
+   */
+  private head: string;
+  /** The field table: FIELD_SIZE/4 numbers per line, offsets relative to the head. */
+  private table: number[];
   /** Per H_* id, the index of its first field line, or -1 (copied out of KNOWN). */
-  private known: Int32Array;
+  private known: number[];
+  private decoded: [string, string][] | null = null;
 
-  constructor(w: Wasm, remoteAddr: Deno.NetAddr) {
-    const u8 = w.u8, i32 = w.i32;
+  /** Copies the request `parse` just framed at WASM offset `head` (`len` bytes). */
+  constructor(w: Wasm, remoteAddr: Deno.NetAddr, head: number, len: number) {
+    const i32 = w.i32;
     const r = (field: number) => i32[(abi.REQ + field) >> 2];
+    this.head = latin1(w.u8, head, len);
+    const count = r(abi.REQ_FIELD_COUNT);
+    const stride = abi.FIELD_SIZE >> 2;
+    const t = abi.FIELDS >> 2;
+    const table: number[] = new Array(count * stride);
+    for (let n = 0; n < count * stride; n += stride) {
+      table[n] = i32[t + n] - head; // name offset
+      table[n + 1] = i32[t + n + 1];
+      table[n + 2] = i32[t + n + 2] - head; // value offset
+      table[n + 3] = i32[t + n + 3];
+      table[n + 4] = i32[t + n + 4];
+    }
+    this.table = table;
+    const known: number[] = new Array(abi.H_COUNT);
+    for (let k = 0; k < abi.H_COUNT; k++) known[k] = i32[(abi.KNOWN >> 2) + k];
+    this.known = known;
+    this.#at = head;
     this.methodId = r(abi.REQ_METHOD);
     this.method = METHOD_NAMES[this.methodId] ??
-      latin1(u8, r(abi.REQ_METHOD_OFF), r(abi.REQ_METHOD_LEN));
-    this.target = latin1(u8, r(abi.REQ_TARGET_OFF), r(abi.REQ_TARGET_LEN));
-    this.rawPath = latin1(u8, r(abi.REQ_PATH_OFF), r(abi.REQ_PATH_LEN));
+      this.text(r(abi.REQ_METHOD_OFF), r(abi.REQ_METHOD_LEN));
+    this.target = this.text(r(abi.REQ_TARGET_OFF), r(abi.REQ_TARGET_LEN));
+    this.rawPath = this.text(r(abi.REQ_PATH_OFF), r(abi.REQ_PATH_LEN));
     this.pathHash = r(abi.REQ_PATH_HASH);
     const qlen = r(abi.REQ_QUERY_LEN);
-    this.query = qlen < 0 ? null : latin1(u8, r(abi.REQ_QUERY_OFF), qlen);
+    this.query = qlen < 0 ? null : this.text(r(abi.REQ_QUERY_OFF), qlen);
     const alen = r(abi.REQ_AUTH_LEN);
-    this.authority = alen > 0 ? latin1(u8, r(abi.REQ_AUTH_OFF), alen) : null;
+    this.authority = alen > 0 ? this.text(r(abi.REQ_AUTH_OFF), alen) : null;
     this.minor = r(abi.REQ_MINOR);
     this.flags = r(abi.REQ_FLAGS);
-    const count = r(abi.REQ_FIELD_COUNT);
-    this.fields = new Array(count);
-    for (let n = 0; n < count; n++) {
-      const e = (abi.FIELDS + n * abi.FIELD_SIZE) >> 2;
-      this.fields[n] = [
-        latin1(u8, i32[e + (abi.FIELD_NAME_OFF >> 2)], i32[e + (abi.FIELD_NAME_LEN >> 2)]),
-        latin1(u8, i32[e + (abi.FIELD_VALUE_OFF >> 2)], i32[e + (abi.FIELD_VALUE_LEN >> 2)]),
-      ];
-    }
-    this.known = i32.slice(abi.KNOWN >> 2, (abi.KNOWN >> 2) + abi.H_COUNT);
     this.contentLength = this.flags & abi.F_CONTENT_LENGTH
       ? r(abi.REQ_CL_HI) * 2 ** 32 + (r(abi.REQ_CL_LO) >>> 0)
       : -1;
     this.remoteAddr = remoteAddr;
+  }
+
+  #at = 0;
+
+  /** Text of the head by absolute WASM offset (only while constructing). */
+  private text(off: number, len: number): string {
+    return this.head.substring(off - this.#at, off - this.#at + len);
+  }
+
+  /** Text of the head by offset relative to it. */
+  private slice(off: number, len: number): string {
+    return this.head.substring(off, off + len);
+  }
+
+  private value(n: number): string {
+    const e = n * (abi.FIELD_SIZE >> 2);
+    return this.slice(
+      this.table[e + (abi.FIELD_VALUE_OFF >> 2)],
+      this.table[e + (abi.FIELD_VALUE_LEN >> 2)],
+    );
+  }
+
+  private nameIs(n: number, lower: string): boolean {
+    const e = n * (abi.FIELD_SIZE >> 2);
+    const len = this.table[e + (abi.FIELD_NAME_LEN >> 2)];
+    if (len !== lower.length) return false;
+    const off = this.table[e + (abi.FIELD_NAME_OFF >> 2)];
+    for (let i = 0; i < len; i++) {
+      const c = this.head.charCodeAt(off + i);
+      if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  /** Field lines in order: [name as sent, value without surrounding OWS]; decoded on demand. */
+  get fields(): [string, string][] {
+    if (this.decoded === null) {
+      const count = this.table.length / (abi.FIELD_SIZE >> 2);
+      const out: [string, string][] = new Array(count);
+      for (let n = 0; n < count; n++) {
+        const e = n * (abi.FIELD_SIZE >> 2);
+        out[n] = [
+          this.slice(
+            this.table[e + (abi.FIELD_NAME_OFF >> 2)],
+            this.table[e + (abi.FIELD_NAME_LEN >> 2)],
+          ),
+          this.value(n),
+        ];
+      }
+      this.decoded = out;
+    }
+    return this.decoded;
   }
 
   /**
@@ -97,6 +163,7 @@ export class Request {
       abi.F_RANGE | abi.F_EXPECT_CONTINUE | abi.F_ABSOLUTE_FORM);
     self.contentLength = -1;
     copy.body = null;
+    copy.decoded = this.decoded;
     copy.redirects = this.redirects + 1;
     return copy;
   }
@@ -104,27 +171,34 @@ export class Request {
   /** The first value of a known header (H_* id), or null. */
   get(id: number): string | null {
     const n = this.known[id];
-    return n < 0 ? null : this.fields[n][1];
+    return n < 0 ? null : this.value(n);
   }
 
   /** Every value of a known header joined with ", " (RFC 9110 §5.3), or null. */
   getAll(id: number): string | null {
     const first = this.known[id];
     if (first < 0) return null;
-    const name = this.fields[first][0].toLowerCase();
-    const values: string[] = [];
-    for (let n = first; n < this.fields.length; n++) {
-      if (this.fields[n][0].toLowerCase() === name) values.push(this.fields[n][1]);
+    const count = this.table.length / (abi.FIELD_SIZE >> 2);
+    const e = first * (abi.FIELD_SIZE >> 2);
+    const id0 = this.table[e + (abi.FIELD_ID >> 2)];
+    let out = this.value(first);
+    for (let n = first + 1; n < count; n++) {
+      if (this.table[n * (abi.FIELD_SIZE >> 2) + (abi.FIELD_ID >> 2)] === id0) {
+        out += ", " + this.value(n);
+      }
     }
-    return values.join(", ");
+    return out;
   }
 
   /** Any header by name, case-insensitively; several lines are joined with ", ". */
   header(name: string): string | null {
     const lower = name.toLowerCase();
-    const values: string[] = [];
-    for (const [n, v] of this.fields) if (n.toLowerCase() === lower) values.push(v);
-    return values.length ? values.join(", ") : null;
+    const count = this.table.length / (abi.FIELD_SIZE >> 2);
+    let out: string | null = null;
+    for (let n = 0; n < count; n++) {
+      if (this.nameIs(n, lower)) out = out === null ? this.value(n) : out + ", " + this.value(n);
+    }
+    return out;
   }
 
   get isHead(): boolean {

@@ -319,10 +319,10 @@ export class StaticFiles {
     start = 0,
   ): Uint8Array {
     const b = this.#head.start(status);
-    b.field(abi.R_CONTENT_TYPE, latin1Bytes(r.contentType));
+    b.text(abi.R_CONTENT_TYPE, r.contentType);
     b.number(abi.R_CONTENT_LENGTH, length);
     if (status === 206) {
-      b.field(abi.R_CONTENT_RANGE, latin1Bytes(contentRange(start, start + length - 1, v.size)));
+      b.text(abi.R_CONTENT_RANGE, contentRange(start, start + length - 1, v.size));
     }
     this.#validatorFields(b, r, v);
     return b.end(conn);
@@ -330,7 +330,7 @@ export class StaticFiles {
 
   #multipartHead(r: Resource, v: Variant, conn: ConnMode, type: string, length: number) {
     const b = this.#head.start(206);
-    b.field(abi.R_CONTENT_TYPE, latin1Bytes(type));
+    b.text(abi.R_CONTENT_TYPE, type);
     b.number(abi.R_CONTENT_LENGTH, length);
     this.#validatorFields(b, r, v);
     return b.end(conn);
@@ -338,10 +338,10 @@ export class StaticFiles {
 
   /** ETag, Last-Modified, Accept-Ranges, Content-Encoding, Vary, nosniff. */
   #validatorFields(b: HeadBuilder, r: Resource, v: Variant): void {
-    b.field(abi.R_ETAG, latin1Bytes(v.etag));
+    b.text(abi.R_ETAG, v.etag);
     b.date(abi.R_LAST_MODIFIED, r.mtimeMs);
     b.field(abi.R_ACCEPT_RANGES, BYTES);
-    if (v.coding) b.field(abi.R_CONTENT_ENCODING, latin1Bytes(v.coding));
+    if (v.coding) b.text(abi.R_CONTENT_ENCODING, v.coding);
     if (r.codings.length) b.field(abi.R_VARY, VARY_AE);
     b.nosniff();
     b.raw(r.extra);
@@ -350,7 +350,7 @@ export class StaticFiles {
   /** 304 carries what a 200 would of ETag, Vary and caching fields (RFC 9110 §15.4.5). */
   #notModified(r: Resource, v: Variant, conn: ConnMode): Uint8Array {
     const b = this.#head.start(304);
-    b.field(abi.R_ETAG, latin1Bytes(v.etag));
+    b.text(abi.R_ETAG, v.etag);
     b.date(abi.R_LAST_MODIFIED, r.mtimeMs);
     if (r.codings.length) b.field(abi.R_VARY, VARY_AE);
     b.raw(r.extra);
@@ -361,8 +361,8 @@ export class StaticFiles {
     const target = query === null ? location : `${location}?${query}`;
     const b = this.#head.start(301);
     const body = latin1Bytes(`301 Moved Permanently\n`);
-    b.field(abi.R_LOCATION, latin1Bytes(target));
-    b.field(abi.R_CONTENT_TYPE, latin1Bytes("text/plain; charset=utf-8"));
+    b.text(abi.R_LOCATION, target);
+    b.text(abi.R_CONTENT_TYPE, "text/plain; charset=utf-8");
     b.number(abi.R_CONTENT_LENGTH, body.length);
     b.nosniff();
     res.send(b.end(res.connMode), body);
@@ -410,11 +410,11 @@ export class StaticFiles {
     if (!file) return res.error(status, opts);
     const { resource } = await this.#resource(null, file.path, file.stat);
     const b = this.#head.start(status);
-    b.field(abi.R_CONTENT_TYPE, latin1Bytes(resource.contentType));
+    b.text(abi.R_CONTENT_TYPE, resource.contentType);
     b.number(abi.R_CONTENT_LENGTH, resource.size);
     if (opts.allow) b.field(abi.R_ALLOW, ALLOW_BYTES);
     b.nosniff();
-    if (this.#opts.cors) b.raw(latin1Bytes(CORS_LINES));
+    if (this.#opts.cors) b.rawText(CORS_LINES);
     if (status >= 500) res.closeAfter = true;
     const head = b.end(res.connMode);
     const v = resource.identity;
@@ -447,8 +447,8 @@ export class StaticFiles {
     b.field(abi.R_VARY, VARY_ACCEPT);
     b.field(abi.R_CACHE_CONTROL, NO_CACHE);
     b.nosniff();
-    b.raw(latin1Bytes(`Content-Security-Policy: ${LISTING_CSP}\r\n`));
-    if (this.#opts.cors) b.raw(latin1Bytes(CORS_LINES));
+    b.rawText(`Content-Security-Policy: ${LISTING_CSP}\r\n`);
+    if (this.#opts.cors) b.rawText(CORS_LINES);
     res.send(b.end(res.connMode), body);
   }
 }

@@ -21,7 +21,8 @@ async function fixture(): Promise<{ root: string; dir: string }> {
 Deno.test("cgiPermissionFlags: read the directory, run exactly its programs", async () => {
   const { root, dir } = await fixture();
   try {
-    assert.deepEqual(cgiPermissionFlags(parseArgs([])), []);
+    // No --cgi and a ROOT: nothing to run (without a ROOT the bundled example CGI is mapped).
+    assert.deepEqual(cgiPermissionFlags(parseArgs([root])), []);
     assert.deepEqual(cgiPermissionFlags(parseArgs(["--cgi", `/cgi-bin/=${dir}`])), [
       `--allow-read=${dir}`,
       // Not notes.txt (not executable), .hidden.sh (hidden) or escape.sh (outside).
