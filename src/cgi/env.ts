@@ -1,6 +1,8 @@
 // The CGI request meta-variables (RFC 3875 §4.1), built in one pure function from what the
 // handler knows about the request and the script, so every variable has exactly one source.
 
+import { HOP_BY_HOP } from "../http/fields.ts";
+
 /** What the meta-variables are made of; the handler fills it, `cgiEnv` only formats. */
 export interface CgiRequestInfo {
   /** The method as sent (case-sensitive, §4.1.12). */
@@ -47,14 +49,8 @@ const WITHHELD = new Set([
   "proxy-authorization",
   "content-length",
   "content-type",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
   "expect",
+  ...HOP_BY_HOP,
 ]);
 
 /** Field names that become variable names without surprises: letters, digits, "-". */

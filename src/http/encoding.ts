@@ -24,6 +24,8 @@
  * @module
  */
 
+import { skipOws } from "./fields.ts";
+
 /**
  * Picks the content coding for a response: one of `available` (listed in
  * server preference order, e.g. `["br", "zstd", "gzip"]`), `"identity"`, or
@@ -183,13 +185,4 @@ function isTchar(c: number): boolean {
       return true;
   }
   return false;
-}
-
-function skipOws(s: string, i: number): number {
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09) break;
-    i++;
-  }
-  return i;
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { skipOws } from "./fields.ts";
+
 /** A parsed entity-tag. `opaque` keeps its surrounding double quotes. */
 export interface EntityTag {
   weak: boolean;
@@ -118,13 +120,4 @@ function scanTag(s: string, i: number): number {
     if (c < 0x21 || c === 0x7f || c > 0xff) return -1;
   }
   return -1;
-}
-
-function skipOws(s: string, i: number): number {
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09) break;
-    i++;
-  }
-  return i;
 }

@@ -2,16 +2,7 @@
 // intermediary removes them in both directions, together with every field a Connection line
 // names. Shared by the request (forward.ts) and the response (relay.ts) side.
 
-/** Fields that are always hop-by-hop (RFC 9110 §7.6.1, §7.8, §10.1.4, §6.6.2; RFC 9112 §6.1). */
-const ALWAYS = [
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-];
+import { HOP_BY_HOP as ALWAYS } from "../http/fields.ts";
 
 /** RFC 9110 §5.6.2 token characters. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
