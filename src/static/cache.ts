@@ -47,7 +47,8 @@ export class CachedObject {
   readonly bytes: number;
   readonly keys: Uint8Array[] = [];
 
-  constructor(readonly resource: Resource, tick: number) {
+  /** `id` names the file and its extra fields: one object per such pair. */
+  constructor(readonly resource: Resource, tick: number, readonly id: string = resource.path) {
     this.checkedTick = tick;
     this.usedTick = tick;
     let n = resource.identity.size * 2 + 512;
@@ -76,7 +77,7 @@ interface Budget {
 
 export class ObjectCache {
   #byHash = new Map<number, Key[]>();
-  #byPath = new Map<string, CachedObject>();
+  #byId = new Map<string, CachedObject>();
   #budget: Budget;
 
   constructor(readonly fileMax: number, readonly totalMax: number, budget?: Budget) {
@@ -90,7 +91,7 @@ export class ObjectCache {
   }
 
   get size(): number {
-    return this.#byPath.size;
+    return this.#byId.size;
   }
 
   /** Bytes held by this cache and its partitions together. */
@@ -115,9 +116,9 @@ export class ObjectCache {
     return null;
   }
 
-  /** The live object for a real path, if cached. */
-  byPath(path: string): CachedObject | null {
-    return this.#byPath.get(path) ?? null;
+  /** The live object with this id (see CachedObject), if cached. */
+  byId(id: string): CachedObject | null {
+    return this.#byId.get(id) ?? null;
   }
 
   /** Whether a resource of this size may be cached at all. */
@@ -127,10 +128,10 @@ export class ObjectCache {
 
   /** Adds (or reuses) the object for `resource` and maps the raw path `key` to it. */
   put(hash: number, key: Uint8Array, obj: CachedObject, tick: number): void {
-    const existing = this.#byPath.get(obj.resource.path);
+    const existing = this.#byId.get(obj.id);
     if (existing !== obj) {
       if (existing) this.remove(existing);
-      this.#byPath.set(obj.resource.path, obj);
+      this.#byId.set(obj.id, obj);
       this.#budget.total += obj.bytes;
       this.#evict(tick);
     }
@@ -150,7 +151,7 @@ export class ObjectCache {
   remove(obj: CachedObject): void {
     if (obj.dead) return;
     obj.dead = true;
-    if (this.#byPath.get(obj.resource.path) === obj) this.#byPath.delete(obj.resource.path);
+    if (this.#byId.get(obj.id) === obj) this.#byId.delete(obj.id);
     this.#budget.total -= obj.bytes;
   }
 
@@ -168,7 +169,7 @@ export class ObjectCache {
     if (budget.total <= this.totalMax) return;
     const all: [ObjectCache, CachedObject][] = [];
     for (const cache of budget.caches) {
-      for (const obj of cache.#byPath.values()) all.push([cache, obj]);
+      for (const obj of cache.#byId.values()) all.push([cache, obj]);
     }
     all.sort((a, b) => a[1].usedTick - b[1].usedTick);
     for (const [cache, obj] of all) {

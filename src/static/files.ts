@@ -3,7 +3,7 @@
 // object cache or by streaming the file.
 
 import * as abi from "../abi.ts";
-import { latin1Bytes, utf8 } from "../bytes.ts";
+import { latin1, latin1Bytes, utf8 } from "../bytes.ts";
 import type { Clock } from "../clock.ts";
 import type { Connection } from "../connection.ts";
 import type { ConnMode, HeadBuilder } from "../head.ts";
@@ -170,19 +170,30 @@ export class StaticFiles {
     }
     if (file === null) return this.#decline ? undefined : await this.fail(req, res, 404);
 
-    const { resource, obj } = await this.#resource(req, file.path, file.stat);
+    // Cache-Control globs see the path the client asked for, a directory as its index file.
+    const urlPath = found.kind === "directory"
+      ? norm.path.replace(/\/?$/, "/index.html")
+      : norm.path;
+    const { resource, obj } = await this.#resource(req, file.path, file.stat, urlPath);
     const plan = this.#respond(req, res, resource, obj);
     if (plan && !req.isHead) await this.#sendBody(res, plan);
   }
 
-  /** The cached object for a file, checked against its stat, or a freshly loaded resource. */
+  /**
+   * The cached object for a file reached as `urlPath`, checked against its stat, or a freshly
+   * loaded resource. Objects are kept per file and per set of extra fields (which depend on
+   * the URL path), so two URLs of one file with different Cache-Control never share one.
+   */
   async #resource(
     req: Request | null,
     path: string,
     stat: Deno.FileInfo,
+    urlPath: string,
   ): Promise<{ resource: Resource; obj: CachedObject | null }> {
     const tick = this.#clock.tick;
-    let obj = this.#cache.byPath(path);
+    const extra = this.#extraFields(urlPath);
+    const id = extra.length ? `${path}\n${latin1(extra, 0, extra.length)}` : path;
+    let obj = this.#cache.byId(id);
     if (
       obj && (obj.resource.size !== stat.size || obj.resource.mtimeMs !== stat.mtime?.getTime() ||
         obj.resource.ino !== stat.ino)
@@ -193,9 +204,9 @@ export class StaticFiles {
     if (!obj) {
       const cacheable = this.#cache.admits(stat.size);
       const resource = await loadResource(this.#root, path, stat, cacheable);
-      resource.extra = this.#extraFields(path);
+      resource.extra = extra;
       if (!cacheable || resource.identity.bytes === null) return { resource, obj: null };
-      obj = new CachedObject(resource, tick);
+      obj = new CachedObject(resource, tick, id);
     }
     obj.checkedTick = tick;
     obj.usedTick = tick;
@@ -214,8 +225,9 @@ export class StaticFiles {
       const pre = evaluatePreconditions(req.method, {
         ifMatch: req.getAll(abi.H_IF_MATCH),
         ifNoneMatch: req.getAll(abi.H_IF_NONE_MATCH),
-        ifModifiedSince: req.get(abi.H_IF_MODIFIED_SINCE),
-        ifUnmodifiedSince: req.get(abi.H_IF_UNMODIFIED_SINCE),
+        // All lines: two dates make no HTTP-date, and are ignored (RFC 9110 §13.1.3, §13.1.4).
+        ifModifiedSince: req.getAll(abi.H_IF_MODIFIED_SINCE),
+        ifUnmodifiedSince: req.getAll(abi.H_IF_UNMODIFIED_SINCE),
       }, validators);
       if (pre === 304) {
         res.send(this.#notModified(r, v, res.connMode));
@@ -228,7 +240,9 @@ export class StaticFiles {
     }
     // Range applies to GET only (RFC 9110 §14.2); a false If-Range means the whole file.
     if ((req.flags & abi.F_RANGE) && req.methodId === abi.METHOD_GET && v.size > 0) {
-      const range = checkIfRange(req.get(abi.H_IF_RANGE), validators) === CondFalse
+      // A Last-Modified in the Date's second or later is weak (RFC 9110 §8.8.2.2).
+      const ifRange = { ...validators, nowMs: this.#clock.seconds * 1000 };
+      const range = checkIfRange(req.getAll(abi.H_IF_RANGE), ifRange) === CondFalse
         ? NO_RANGE
         : parseRange(req.getAll(abi.H_RANGE), v.size);
       if (range.type === "unsatisfiable") {
@@ -339,7 +353,7 @@ export class StaticFiles {
   /** ETag, Last-Modified, Accept-Ranges, Content-Encoding, Vary, nosniff. */
   #validatorFields(b: HeadBuilder, r: Resource, v: Variant): void {
     b.text(abi.R_ETAG, v.etag);
-    b.date(abi.R_LAST_MODIFIED, r.mtimeMs);
+    b.date(abi.R_LAST_MODIFIED, this.#lastModified(r));
     b.field(abi.R_ACCEPT_RANGES, BYTES);
     if (v.coding) b.text(abi.R_CONTENT_ENCODING, v.coding);
     if (r.codings.length) b.field(abi.R_VARY, VARY_AE);
@@ -347,11 +361,16 @@ export class StaticFiles {
     b.raw(r.extra);
   }
 
+  /** The mtime, but never later than Date (RFC 9110 §8.8.2.1). */
+  #lastModified(r: Resource): number {
+    return Math.min(r.mtimeMs, this.#clock.seconds * 1000);
+  }
+
   /** 304 carries what a 200 would of ETag, Vary and caching fields (RFC 9110 §15.4.5). */
   #notModified(r: Resource, v: Variant, conn: ConnMode): Uint8Array {
     const b = this.#head.start(304);
     b.text(abi.R_ETAG, v.etag);
-    b.date(abi.R_LAST_MODIFIED, r.mtimeMs);
+    b.date(abi.R_LAST_MODIFIED, this.#lastModified(r));
     if (r.codings.length) b.field(abi.R_VARY, VARY_AE);
     b.raw(r.extra);
     return b.end(conn);
@@ -386,11 +405,10 @@ export class StaticFiles {
     res.send(b.end(res.connMode));
   }
 
-  /** Cache-Control (by glob) and CORS fields for the file at real path `path`. */
-  #extraFields(path: string): Uint8Array {
+  /** Cache-Control (by glob on the request path) and CORS fields. */
+  #extraFields(urlPath: string): Uint8Array {
     let lines = "";
-    const rel = path.slice(this.#root.length) || "/";
-    const cc = firstMatch(this.#cacheRules, rel);
+    const cc = firstMatch(this.#cacheRules, urlPath);
     if (cc) lines += `Cache-Control: ${cc}\r\n`;
     if (this.#opts.cors) lines += CORS_LINES;
     return lines ? latin1Bytes(lines) : EMPTY;
@@ -408,7 +426,12 @@ export class StaticFiles {
     const found = norm.ok ? await resolveFile(this.#root, norm.path, this.#opts.hidden) : null;
     const file = found?.kind === "file" ? found : found?.kind === "directory" ? found.index : null;
     if (!file) return res.error(status, opts);
-    const { resource } = await this.#resource(null, file.path, file.stat);
+    const { resource } = await this.#resource(
+      null,
+      file.path,
+      file.stat,
+      norm.ok ? norm.path : page,
+    );
     const b = this.#head.start(status);
     b.text(abi.R_CONTENT_TYPE, resource.contentType);
     b.number(abi.R_CONTENT_LENGTH, resource.size);
@@ -436,6 +459,21 @@ export class StaticFiles {
       return await this.fail(req, res, 404);
     }
     const path = urlPath.endsWith("/") ? urlPath : urlPath + "/";
+    // A listing has no validators, but If-Match and If-None-Match: * still say whether a
+    // current representation exists (RFC 9110 §13.1.1, §13.1.2).
+    if (req.flags & abi.F_CONDITIONAL) {
+      const pre = evaluatePreconditions(req.method, {
+        ifMatch: req.getAll(abi.H_IF_MATCH),
+        ifNoneMatch: req.getAll(abi.H_IF_NONE_MATCH),
+      }, { etag: "", lastModifiedMs: NaN });
+      if (pre === 412) return res.error(412);
+      if (pre === 304) {
+        const b = this.#head.start(304);
+        b.field(abi.R_VARY, VARY_ACCEPT);
+        b.field(abi.R_CACHE_CONTROL, NO_CACHE);
+        return res.send(b.end(res.connMode));
+      }
+    }
     const json = wantsJson(req.get(abi.H_ACCEPT));
     const body = utf8(json ? listingJson(path, entries) : listingHtml(path, entries));
     const b = this.#head.start(200);
