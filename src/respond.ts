@@ -56,6 +56,12 @@ function statusLine(w: Wasm): string {
 /** Pooled read buffers for streaming files. */
 const FILE_CHUNK = 256 * 1024;
 const pool: Uint8Array[] = [];
+/**
+ * Buffers kept for reuse (16 MiB at most). Streams beyond this many at once allocate and drop
+ * theirs; below it no stream makes garbage, which would otherwise pile up in external memory
+ * until V8 gets round to collecting it, and show as resident memory.
+ */
+const POOL_MAX = 64;
 
 export class Responder {
   /** Set by a handler when the connection must close after this response. */
@@ -157,7 +163,7 @@ export class Responder {
         left -= n;
       }
     } finally {
-      if (pool.length < 16) pool.push(buf);
+      if (pool.length < POOL_MAX) pool.push(buf);
     }
   }
 }
