@@ -6,7 +6,7 @@ export default {
   /** Files added to every spec module (none today). */
   include: ["assembly/__tests__/**/*.include.ts"],
   disclude: [/node_modules/],
-  async instantiate(memory, createImports, instantiate, binary) {
+  instantiate(memory, createImports, instantiate, binary) {
     // The module exports its own memory (no importMemory); `memory` is offered as env.memory
     // only because as-pect's imports expect one.
     return instantiate(binary, createImports({ env: { memory } }));

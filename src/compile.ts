@@ -2,7 +2,7 @@
 // and serves ROOT with exactly those flags and the narrow permissions they call for, fixed at
 // compile time (Deno bakes both into the binary).
 
-import { parseArgs, UsageError } from "./config.ts";
+import { EXAMPLE_CGI, parseArgs, UsageError } from "./config.ts";
 import { permissionFlags } from "./permissions.ts";
 
 function usage(err: unknown): never {
@@ -27,8 +27,15 @@ try {
 } catch (err) {
   usage(err);
 }
-// The binary runs from anywhere, so the root it was compiled for is baked in as a real path.
-const args = [root, ...Deno.args.filter((a) => a !== config.root)];
+// The binary runs from anywhere, so the root it was compiled for is baked in as a real path,
+// and so is the bundled example's CGI directory when no ROOT was given (other paths in flags
+// are taken as given: pass them absolute).
+const rootGiven = Deno.args.includes(config.root);
+const cgiGiven = Deno.args.some((a) => a === "--cgi" || a.startsWith("--cgi="));
+const example = rootGiven || cgiGiven
+  ? []
+  : ["--cgi", `/cgi-bin/=${await Deno.realPath(EXAMPLE_CGI)}`];
+const args = [root, ...example, ...Deno.args.filter((a) => a !== config.root)];
 const output = Deno.env.get("TUXD_OUTPUT") ?? "dist/tuxd";
 const { code } = await new Deno.Command("deno", {
   args: [

@@ -364,6 +364,7 @@ export function parseArgs(args: readonly string[]): Config {
       continue;
     }
     if (rootSeen) throw new UsageError(`only one ROOT may be given ('${arg}' is extra)`);
+    if (arg === "") throw new UsageError("ROOT is empty");
     config.root = arg;
     rootSeen = true;
   }

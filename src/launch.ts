@@ -22,7 +22,9 @@ const child = new Deno.Command("deno", {
   stderr: "inherit",
 }).spawn();
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+// Every signal that would end the launcher is passed on, so the server never outlives it.
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
+for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) {
   Deno.addSignalListener(signal, () => {
     try {
       child.kill(signal);
@@ -32,4 +34,5 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 const status = await child.status;
-Deno.exit(status.signal ? 128 + (status.signal === "SIGINT" ? 2 : 15) : status.code);
+const number = status.signal ? SIGNALS[status.signal as keyof typeof SIGNALS] ?? 15 : 0;
+Deno.exit(status.signal ? 128 + number : status.code);

@@ -28,6 +28,13 @@ async function main(args: string[]): Promise<number> {
     console.error(`tuxd: cannot serve root '${config.root}': ${why}`);
     return 2;
   }
+  for (const [status, page] of config.errorPages) {
+    try {
+      await Deno.stat(root + page);
+    } catch {
+      console.error(`tuxd: warning: --error-page ${status}=${page}: no such file under the root`);
+    }
+  }
   let server;
   try {
     server = await startServer(config, root);
@@ -36,11 +43,11 @@ async function main(args: string[]): Promise<number> {
       console.error(`tuxd: cannot listen on ${config.host}:${config.port}: address in use`);
       return 2;
     }
-    if (err instanceof Deno.errors.AddrNotAvailable || err instanceof Deno.errors.NotCapable) {
-      console.error(`tuxd: cannot listen on ${config.host}:${config.port}: ${err.message}`);
-      return 2;
-    }
-    throw err;
+    // Any other failure to listen (an unknown host name, an address not on this machine, no
+    // permission) is the configuration's, not a crash.
+    const why = (err as Error).message.split("\n")[0];
+    console.error(`tuxd: cannot listen on ${config.host}:${config.port}: ${why}`);
+    return 2;
   }
   const { hostname, port } = server.addr;
   const count = config.workers === 0 ? navigator.hardwareConcurrency : config.workers;

@@ -3,15 +3,25 @@
 import { cgiPermissionFlags } from "./cgi/permissions.ts";
 import type { Config } from "./config.ts";
 import { backendPermissionFlags } from "./proxy/permissions.ts";
+import { UsageError } from "./config.ts";
 import { WASM_URL } from "./wasm.ts";
 
+/** tuxd's own modules: a --workers isolate loads them (src/worker.ts and what it imports). */
+const SOURCE = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
+
 export function permissionFlags(config: Config): string[] {
+  // Deno's permission lists are comma-separated: a path with a comma cannot be granted.
+  if (config.root.includes(",")) {
+    throw new UsageError(`ROOT '${config.root}' contains a comma, which Deno cannot grant`);
+  }
   const wasm = decodeURIComponent(WASM_URL.pathname);
+  // --workers starts isolates from src/worker.ts, which must load like the main module did.
+  const read = config.workers !== 1 ? `${config.root},${wasm},${SOURCE}` : `${config.root},${wasm}`;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   // Port 0 lets the kernel choose, so the port cannot be named in advance.
   const listen = config.port === 0 ? host : `${host}:${config.port}`;
   return [
-    `--allow-read=${config.root},${wasm}`,
+    `--allow-read=${read}`,
     `--allow-net=${listen}`,
     ...cgiPermissionFlags(config),
     ...backendPermissionFlags(config),
