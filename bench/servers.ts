@@ -3,6 +3,7 @@
 // only, keeps all its files (pid, logs, temp paths) in the bench temp dir, and stays in the
 // foreground so that the process group we start is the server itself.
 
+import { RUNTIME_FLAGS } from "../src/permissions.ts";
 import { type GroupProcess, processTree, sleep, spawnGroup, stopGroup } from "./proc.ts";
 
 export const PEERS = ["nginx", "lighttpd", "h2o"] as const;
@@ -209,7 +210,17 @@ export async function startServer(
       // Several workers share the port with SO_REUSEPORT (Deno.listen's reusePort), which
       // Deno 2 keeps behind --unstable-net; src/launch.ts adds it the same way.
       const unstable = s.workers > 1 ? ["--unstable-net"] : [];
-      argv = ["deno", "run", "--allow-read", "--allow-net", ...unstable, o.tuxdMain, s.root];
+      // The same runtime flags as `deno task start`; permissions broad, as for every peer.
+      argv = [
+        "deno",
+        "run",
+        ...RUNTIME_FLAGS,
+        "--allow-read",
+        "--allow-net",
+        ...unstable,
+        o.tuxdMain,
+        s.root,
+      ];
       argv.push("--host", "127.0.0.1", "--port", String(s.port));
       if (s.workers > 1) argv.push("--workers", String(s.workers));
       configText = argv.join(" ");

@@ -3,7 +3,7 @@
 // compile time (Deno bakes both into the binary).
 
 import { EXAMPLE_CGI, parseArgs, UsageError } from "./config.ts";
-import { permissionFlags } from "./permissions.ts";
+import { permissionFlags, RUNTIME_FLAGS } from "./permissions.ts";
 
 function usage(err: unknown): never {
   if (!(err instanceof UsageError)) throw err;
@@ -41,6 +41,7 @@ const { code } = await new Deno.Command("deno", {
   args: [
     "compile",
     "--no-prompt",
+    ...RUNTIME_FLAGS,
     ...flags,
     "--include",
     "build/tuxd.wasm",

@@ -3,7 +3,7 @@
 // task itself needs just enough to do that (read the project, run deno).
 
 import { parseArgs, UsageError } from "./config.ts";
-import { permissionFlags } from "./permissions.ts";
+import { permissionFlags, RUNTIME_FLAGS } from "./permissions.ts";
 
 let flags: string[];
 try {
@@ -16,7 +16,7 @@ try {
 
 const main = new URL("./main.ts", import.meta.url);
 const child = new Deno.Command("deno", {
-  args: ["run", "--no-prompt", ...flags, main.href, ...Deno.args],
+  args: ["run", "--no-prompt", ...RUNTIME_FLAGS, ...flags, main.href, ...Deno.args],
   stdin: "null",
   stdout: "inherit",
   stderr: "inherit",
