@@ -32,13 +32,18 @@ export interface Resource {
   extra: Uint8Array;
 }
 
-/** A cached resource plus its precomputed response. */
+/** A ready-to-send 200: head and identity body in one buffer. */
+export interface Prebuilt {
+  bytes: Uint8Array;
+  headLength: number;
+  /** The clock tick it was built in; a new second rebuilds it with a fresh Date. */
+  tick: number;
+}
+
+/** A cached resource plus its precomputed responses. */
 export class CachedObject {
-  /** The complete 200 response (HTTP/1.1, persistent) and its head length. */
-  full: Uint8Array = new Uint8Array(0);
-  headLength = 0;
-  /** The clock tick `full` was built in; a new second rebuilds it with a fresh Date. */
-  builtTick = -1;
+  /** Per Connection mode (CONN_*): the 200 as sent with that Connection field, built lazily. */
+  readonly prebuilt: (Prebuilt | undefined)[] = [];
   /** The tick in which the file was last checked against the disk. */
   checkedTick: number;
   /** LRU clock: the tick of the last hit. */
@@ -51,7 +56,8 @@ export class CachedObject {
   constructor(readonly resource: Resource, tick: number, readonly id: string = resource.path) {
     this.checkedTick = tick;
     this.usedTick = tick;
-    let n = resource.identity.size * 2 + 512;
+    // Identity bytes, the persistent 200, and a close or keep-alive variant when asked for.
+    let n = resource.identity.size * 3 + 1024;
     for (const v of resource.codings) if (v.bytes) n += v.bytes.length;
     this.bytes = n;
   }
@@ -123,7 +129,7 @@ export class ObjectCache {
 
   /** Whether a resource of this size may be cached at all. */
   admits(size: number): boolean {
-    return size <= this.fileMax && size * 2 + 512 <= this.totalMax;
+    return size <= this.fileMax && size * 3 + 1024 <= this.totalMax;
   }
 
   /** Adds (or reuses) the object for `resource` and maps the raw path `key` to it. */

@@ -14,7 +14,13 @@ import { contentRange, parseRange, unsatisfiedContentRange } from "../http/range
 import type { Request } from "../request.ts";
 import type { Responder } from "../respond.ts";
 import type { Wasm } from "../wasm.ts";
-import { CachedObject, type ObjectCache, type Resource, type Variant } from "./cache.ts";
+import {
+  CachedObject,
+  type ObjectCache,
+  type Prebuilt,
+  type Resource,
+  type Variant,
+} from "./cache.ts";
 import { loadResource } from "./resource.ts";
 import { encodePath, normalizePath } from "./path.ts";
 import { resolveFile } from "./resolve.ts";
@@ -111,18 +117,17 @@ export class StaticFiles {
     if (obj === null || obj.checkedTick !== tick) return false;
     if ((flags & abi.F_ACCEPT_ENCODING) && obj.negotiable) return false;
     obj.usedTick = tick;
-    const minor = i32[(abi.REQ + abi.REQ_MINOR) >> 2];
-    const head = method === abi.METHOD_HEAD;
-    if (minor > 0 && !(flags & abi.F_CONN_CLOSE)) {
-      const full = this.#fullResponse(obj);
-      c.push(head ? full.subarray(0, obj.headLength) : full);
-      return true;
-    }
-    const keep = !(flags & abi.F_CONN_CLOSE) && (flags & abi.F_CONN_KEEP_ALIVE) !== 0;
-    const v = obj.resource.identity;
-    c.push(this.#fileHead(200, obj.resource, v, keep ? abi.CONN_KEEP_ALIVE : abi.CONN_CLOSE));
-    if (!head && v.bytes!.length) c.push(v.bytes!);
-    if (!keep) c.ending = true;
+    // RFC 9112 §9.3: HTTP/1.1 persists unless closed; HTTP/1.0 only when asked to.
+    const mode = flags & abi.F_CONN_CLOSE
+      ? abi.CONN_CLOSE
+      : i32[(abi.REQ + abi.REQ_MINOR) >> 2] > 0
+      ? abi.CONN_DEFAULT
+      : flags & abi.F_CONN_KEEP_ALIVE
+      ? abi.CONN_KEEP_ALIVE
+      : abi.CONN_CLOSE;
+    const p = this.#prebuilt(obj, mode);
+    c.push(method === abi.METHOD_HEAD ? p.bytes.subarray(0, p.headLength) : p.bytes);
+    if (mode === abi.CONN_CLOSE) c.ending = true;
     return true;
   }
 
@@ -262,9 +267,9 @@ export class StaticFiles {
         return { variant: v, parts: plan.parts, tail: plan.tail };
       }
     }
-    if (obj && v.coding === null && res.connMode === abi.CONN_DEFAULT) {
-      const full = this.#fullResponse(obj);
-      res.send(req.isHead ? full.subarray(0, obj.headLength) : full);
+    if (obj && v.coding === null) {
+      const p = this.#prebuilt(obj, res.connMode);
+      res.send(req.isHead ? p.bytes.subarray(0, p.headLength) : p.bytes);
       return null;
     }
     res.send(this.#fileHead(200, r, v, res.connMode));
@@ -307,20 +312,20 @@ export class StaticFiles {
     return r.codings.find((v) => v.coding === chosen) ?? r.identity;
   }
 
-  /** The precomputed 200 for an object, rebuilt when the second (and so Date) changed. */
-  #fullResponse(obj: CachedObject): Uint8Array {
+  /** The precomputed 200 for an object and Connection mode, rebuilt when the second changed. */
+  #prebuilt(obj: CachedObject, mode: ConnMode): Prebuilt {
     const tick = this.#clock.tick;
-    if (obj.builtTick !== tick) {
+    let p = obj.prebuilt[mode];
+    if (p === undefined || p.tick !== tick) {
       const v = obj.resource.identity;
-      const head = this.#fileHead(200, obj.resource, v, abi.CONN_DEFAULT);
-      const full = new Uint8Array(head.length + v.size);
-      full.set(head);
-      full.set(v.bytes!, head.length);
-      obj.full = full;
-      obj.headLength = head.length;
-      obj.builtTick = tick;
+      const head = this.#fileHead(200, obj.resource, v, mode);
+      const bytes = new Uint8Array(head.length + v.size);
+      bytes.set(head);
+      bytes.set(v.bytes!, head.length);
+      p = { bytes, headLength: head.length, tick };
+      obj.prebuilt[mode] = p;
     }
-    return obj.full;
+    return p;
   }
 
   /** The head of a 200 or single-range 206 of variant `v`. */
