@@ -5,6 +5,7 @@ import { startTuxd } from "../_util/server.ts";
 
 Deno.test("tuxd --workers 2 serves every connection and stops cleanly", async () => {
   const srv = await startTuxd({ args: ["--workers", "2"] });
+  let stopped = false;
   try {
     const want = await Deno.readFile("examples/site/style.css");
     // Separate connections, so the kernel spreads them over both listeners.
@@ -23,8 +24,10 @@ Deno.test("tuxd --workers 2 serves every connection and stops cleanly", async ()
     const cgi = await fetch(`${srv.url}cgi-bin/hello.sh`);
     await cgi.body?.cancel();
     if (cgi.status !== 200) throw new Error(`CGI through a worker: ${cgi.status}`);
-  } finally {
     const status = await srv.stop();
+    stopped = true;
     if (!status.success) throw new Error(`exit status ${status.code}\n${srv.stderr()}`);
+  } finally {
+    if (!stopped) await srv.stop();
   }
 });
