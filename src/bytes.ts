@@ -44,19 +44,6 @@ export function bytesEqual(u8: Uint8Array, off: number, key: Uint8Array): boolea
   return true;
 }
 
-/** Joins byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** FNV-1a (32 bits) of a latin1 string's bytes: the same hash the WASM parser gives a path. */
 export function fnv1a(s: string): number {
   let h = 0x811c9dc5;

@@ -15,8 +15,8 @@ const LAST_CHUNK = latin1Bytes("0\r\n\r\n");
 export interface ErrorOptions {
   /** The Allow field value (405). */
   allow?: string;
-  /** Extra preformatted field lines. */
-  raw?: Uint8Array;
+  /** Extra preformatted field lines ("Name: value\r\n" each, latin1). */
+  raw?: string;
   /** Omit the body (HEAD). */
   headOnly?: boolean;
 }
@@ -36,8 +36,8 @@ export function errorResponse(
   const body = latin1Bytes(`${line.slice(9)}\n`);
   b.field(abi.R_CONTENT_TYPE, TEXT_PLAIN).number(abi.R_CONTENT_LENGTH, body.length);
   b.nosniff();
-  if (opts.allow) b.field(abi.R_ALLOW, latin1Bytes(opts.allow));
-  if (opts.raw) b.raw(opts.raw);
+  if (opts.allow) b.text(abi.R_ALLOW, opts.allow);
+  if (opts.raw) b.rawText(opts.raw);
   const head = b.end(conn);
   if (opts.headOnly) return head;
   const out = new Uint8Array(head.length + body.length);

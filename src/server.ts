@@ -103,7 +103,7 @@ export async function startServer(config: Config, root: string): Promise<Server>
   const free: number[] = [];
   for (let i = config.maxConnections - 1; i >= 0; i--) free.push(i);
   const busy = errorResponse(wasm, 503, abi.CONN_CLOSE, {
-    raw: new TextEncoder().encode("Retry-After: 1\r\n"),
+    raw: "Retry-After: 1\r\n",
   });
 
   const sweeper = setInterval(() => sweep(wasm, connections, config), 1000);

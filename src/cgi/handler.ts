@@ -38,7 +38,7 @@ export interface CgiOptions {
   redirect(req: Request, res: Responder, target: string): Promise<void>;
 }
 
-const RETRY_AFTER = new TextEncoder().encode("Retry-After: 1\r\n");
+const RETRY_AFTER = "Retry-After: 1\r\n";
 
 export class CgiHandler implements Handler {
   readonly #mappings: CgiMapping[];

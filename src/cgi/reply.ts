@@ -130,10 +130,10 @@ export async function reply(ctx: ReplyContext): Promise<string | null> {
   let headBytes: Uint8Array;
   try {
     const b = res.head.start(plan.status);
-    if (head.contentType !== null) b.field(abi.R_CONTENT_TYPE, latin1Bytes(head.contentType));
+    if (head.contentType !== null) b.text(abi.R_CONTENT_TYPE, head.contentType);
     // §6.3.1: tuxd does not guess a missing type, nor lets the browser.
     else if (plan.body) b.nosniff();
-    if (head.location !== null) b.field(abi.R_LOCATION, latin1Bytes(head.location));
+    if (head.location !== null) b.text(abi.R_LOCATION, head.location);
     if (plan.length !== null) b.number(abi.R_CONTENT_LENGTH, plan.length);
     else if (plan.body) {
       // RFC 9112 §7.1 for a persistent HTTP/1.1 connection; otherwise the body ends with the
@@ -143,7 +143,7 @@ export async function reply(ctx: ReplyContext): Promise<string | null> {
         b.field(abi.R_TRANSFER_ENCODING, CHUNKED);
       } else res.closeAfter = true;
     }
-    b.raw(latin1Bytes(passedFields(head)));
+    b.rawText(passedFields(head));
     headBytes = b.end(res.connMode);
   } catch {
     fail(ctx, "response head does not fit");

@@ -4,7 +4,6 @@
 // for HTTP/1.0 ones (RFC 9112 §6.3, §7).
 
 import * as abi from "../abi.ts";
-import { latin1Bytes } from "../bytes.ts";
 import type { Responder } from "../respond.ts";
 import { hopByHop } from "./hop.ts";
 import type { ResponseHead } from "./response.ts";
@@ -68,9 +67,9 @@ export function clientFraming(head: ResponseHead, clientMinor: number): ClientFr
 /** Builds the head for the client; throws HeadTooLarge when it does not fit. */
 export function clientHead(res: Responder, head: ResponseHead, framing: ClientFraming): Uint8Array {
   if (framing.closeAfter) res.closeAfter = true;
-  const lines = latin1Bytes(passedFields(head) + framing.lines);
+  const lines = passedFields(head) + framing.lines;
   try {
-    return res.head.start(head.status).raw(lines).end(res.connMode);
+    return res.head.start(head.status).rawText(lines).end(res.connMode);
   } catch {
     throw new HeadTooLarge("response head too large");
   }
@@ -78,12 +77,10 @@ export function clientHead(res: Responder, head: ResponseHead, framing: ClientFr
 
 /** The head of an interim (1xx) response, forwarded as RFC 9110 §15.2 asks of a proxy. */
 export function interimHead(res: Responder, head: ResponseHead): Uint8Array {
-  const lines = latin1Bytes(passedFields(head));
-  return res.head.start(head.status).raw(lines).end(abi.CONN_DEFAULT);
+  return res.head.start(head.status).rawText(passedFields(head)).end(abi.CONN_DEFAULT);
 }
 
 /** The head of a 101 that hands the connection over (RFC 9110 §15.2.2). */
 export function switchingHead(res: Responder, head: ResponseHead): Uint8Array {
-  const lines = latin1Bytes(passedFields(head));
-  return res.head.start(101).raw(lines).end(abi.CONN_UPGRADE);
+  return res.head.start(101).rawText(passedFields(head)).end(abi.CONN_UPGRADE);
 }

@@ -252,8 +252,7 @@ export class StaticFiles {
         : parseRange(req.getAll(abi.H_RANGE), v.size);
       if (range.type === "unsatisfiable") {
         const vary = r.codings.length ? "Vary: Accept-Encoding\r\n" : "";
-        const raw = latin1Bytes(`Content-Range: ${unsatisfiedContentRange(v.size)}\r\n${vary}`);
-        res.error(416, { raw });
+        res.error(416, { raw: `Content-Range: ${unsatisfiedContentRange(v.size)}\r\n${vary}` });
         return null;
       }
       if (range.type === "ranges" && range.ranges.length === 1) {
@@ -398,14 +397,14 @@ export class StaticFiles {
     b.field(abi.R_ALLOW, ALLOW_BYTES);
     if (this.#opts.cors && req.get(abi.H_ORIGIN) !== null) {
       const headers = req.header("access-control-request-headers");
-      b.raw(latin1Bytes(
+      b.rawText(
         "Access-Control-Allow-Origin: *\r\n" +
           `Access-Control-Allow-Methods: ${ALLOW}\r\n` +
           (headers && /^[\w\-, ]*$/.test(headers)
             ? `Access-Control-Allow-Headers: ${headers}\r\n`
             : "") +
           "Access-Control-Max-Age: 86400\r\n",
-      ));
+      );
     }
     res.send(b.end(res.connMode));
   }
@@ -482,9 +481,9 @@ export class StaticFiles {
     const json = wantsJson(req.get(abi.H_ACCEPT));
     const body = utf8(json ? listingJson(path, entries) : listingHtml(path, entries));
     const b = this.#head.start(200);
-    b.field(
+    b.text(
       abi.R_CONTENT_TYPE,
-      latin1Bytes(json ? "application/json; charset=utf-8" : "text/html; charset=utf-8"),
+      json ? "application/json; charset=utf-8" : "text/html; charset=utf-8",
     );
     b.number(abi.R_CONTENT_LENGTH, body.length);
     b.field(abi.R_VARY, VARY_ACCEPT);
