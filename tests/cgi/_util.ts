@@ -69,22 +69,7 @@ export async function readPids(file: string, count: number, ms = 5000): Promise<
   return pids;
 }
 
-/** The server process the launcher started (its only child). */
-export function serverPid(launcherPid: number): number {
-  for (const task of Deno.readDirSync(`/proc/${launcherPid}/task`)) {
-    const kids = Deno.readTextFileSync(`/proc/${launcherPid}/task/${task.name}/children`).trim();
-    if (kids) return Number(kids.split(/\s+/)[0]);
-  }
-  throw new Error(`launcher ${launcherPid} has no child`);
-}
-
-/** A line of /proc/PID/status in bytes (VmRSS, VmHWM: "kB" values). */
-export function procMemory(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status);
-  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(m[1]) * 1024;
-}
+export { procStatusBytes as procMemory, serverPid } from "../_util/proc.ts";
 
 /** One request on a fresh connection, read until the server closes it or `ms` pass. */
 export async function exchange(
