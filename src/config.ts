@@ -8,7 +8,7 @@ export interface Config {
   host: string;
   /** Port to listen on; 0 picks a free one. Default 8080. */
   port: number;
-  /** Files up to this size are kept in the object cache. Default 256 KiB. */
+  /** Files up to this size are kept in the object cache. Default 1 MiB. */
   cacheFileMax: number;
   /** Total bytes the object cache may hold; least recently used entries go first. 64 MiB. */
   cacheTotalMax: number;
@@ -79,7 +79,7 @@ export const DEFAULTS: Readonly<Config> = {
   root: "examples/site",
   host: "127.0.0.1",
   port: 8080,
-  cacheFileMax: 256 * 1024,
+  cacheFileMax: 1024 * 1024,
   cacheTotalMax: 64 * 1024 * 1024,
   maxConnections: 1024,
   maxLine: 8 * 1024,

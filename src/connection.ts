@@ -19,6 +19,8 @@ export const enum Phase {
   Busy,
   /** Waiting for request body bytes: the minimum body rate applies. */
   Body,
+  /** Half-closed, draining input until the client closes too (or LINGER_MS passes). */
+  Closing,
 }
 
 export interface Site {
@@ -35,11 +37,14 @@ export interface ConnectionLimits {
   discardBodyMax: number;
 }
 
+const DONE = Promise.resolve();
+const TRUE = Promise.resolve(true);
+
 /** Most bytes copied into one write when batching small responses. */
 const BATCH_MAX = 256 * 1024;
 
 /** How long, and for how many bytes, a closing connection keeps draining its input. */
-const LINGER_MS = 2000;
+export const LINGER_MS = 2000;
 const LINGER_MAX = 4 * 1024 * 1024;
 
 export class Connection {
@@ -69,6 +74,8 @@ export class Connection {
   #queue: Uint8Array[] = [];
   #queued = 0;
   #batch: Uint8Array | null = null;
+  /** The whole slot, the view the common read (nothing left unparsed) lands in. */
+  readonly #slotView: Uint8Array;
 
   constructor(
     readonly wasm: Wasm,
@@ -80,6 +87,7 @@ export class Connection {
     this.state = abi.SLOTS + slot * (abi.SLOT_STATE + wasm.slotSize);
     this.base = this.state + abi.SLOT_STATE;
     this.cap = wasm.slotSize;
+    this.#slotView = wasm.u8.subarray(this.base, this.base + this.cap);
   }
 
   get remoteAddr(): Deno.NetAddr {
@@ -93,16 +101,21 @@ export class Connection {
   }
 
   /** Writes everything queued, batching small pieces into one write. */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
     const q = this.#queue;
-    if (q.length === 0) return;
+    if (q.length === 0) return DONE;
     if (q.length === 1) {
+      // The common case, one response: straight to the socket, without another async frame.
       const only = q[0];
       q.length = 0;
       this.#queued = 0;
       return this.write(only);
     }
-    const pieces = q.splice(0);
+    return this.#flushMany();
+  }
+
+  async #flushMany(): Promise<void> {
+    const pieces = this.#queue.splice(0);
     this.#queued = 0;
     let i = 0;
     while (i < pieces.length) {
@@ -131,8 +144,14 @@ export class Connection {
   }
 
   /** Writes all of `bytes`, waiting for the socket to drain (backpressure). */
-  async write(bytes: Uint8Array): Promise<void> {
-    let off = 0;
+  write(bytes: Uint8Array): Promise<void> {
+    // Most writes complete whole: only a short one needs the loop (and its subarray).
+    return this.conn.write(bytes).then((n) =>
+      n < bytes.length ? this.#writeRest(bytes, n) : undefined
+    );
+  }
+
+  async #writeRest(bytes: Uint8Array, off: number): Promise<void> {
     while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
   }
 
@@ -140,21 +159,26 @@ export class Connection {
    * Reads more bytes into the slot after `filled`, moving unparsed bytes to the front first
    * when the slot is full. Returns false at end of stream.
    */
-  async readMore(): Promise<boolean> {
+  readMore(): Promise<boolean> {
     const u8 = this.wasm.u8;
     if (this.start === this.filled) {
       this.start = this.filled = 0;
+      return this.conn.read(this.#slotView).then(this.#onRead);
     } else if (this.filled === this.cap && this.start > 0) {
       u8.copyWithin(this.base, this.base + this.start, this.base + this.filled);
       this.filled -= this.start;
       this.start = 0;
     }
-    if (this.filled === this.cap) return true; // nothing to read into: the parser decides
-    const n = await this.conn.read(u8.subarray(this.base + this.filled, this.base + this.cap));
+    if (this.filled === this.cap) return TRUE; // nothing to read into: the parser decides
+    return this.conn.read(u8.subarray(this.base + this.filled, this.base + this.cap))
+      .then(this.#onRead);
+  }
+
+  readonly #onRead = (n: number | null): boolean => {
     if (n === null) return false;
     this.filled += n;
     return true;
-  }
+  };
 
   /** Serves requests until the client or an error ends the connection. */
   async run(): Promise<void> {
@@ -177,7 +201,9 @@ export class Connection {
    */
   async #lingeringClose(): Promise<void> {
     if (this.closed) return;
-    const timer = setTimeout(() => this.close(), LINGER_MS);
+    // The server's sweeper closes a connection left in this phase too long.
+    this.phase = Phase.Closing;
+    this.since = coarseNow();
     try {
       await this.conn.closeWrite();
       // The slot is this connection's until run() returns: a fine scratch buffer.
@@ -191,7 +217,6 @@ export class Connection {
     } catch {
       // Reset by the client, or closed by the timer or the server shutting down.
     } finally {
-      clearTimeout(timer);
       this.close();
     }
   }
@@ -199,7 +224,14 @@ export class Connection {
   async #loop(): Promise<void> {
     const fn = this.wasm.fn;
     while (true) {
-      if (!(await this.readMore())) return;
+      if (this.start === this.filled) {
+        // Everything so far is parsed: read a fresh head into the whole slot (inlined from
+        // readMore: one await per read is measurable at 100k+ requests a second).
+        this.start = 0;
+        const n = await this.conn.read(this.#slotView);
+        if (n === null) return;
+        this.filled = n;
+      } else if (!(await this.readMore())) return;
       if (this.phase === Phase.Idle && this.filled > this.start) this.#enter(Phase.Head);
       while (this.start < this.filled) {
         const head = this.base + this.start;
@@ -222,7 +254,15 @@ export class Connection {
         }
         this.#enter(this.start < this.filled ? Phase.Head : Phase.Idle);
       }
-      await this.flush();
+      const q = this.#queue;
+      if (q.length === 1) {
+        // One response (no pipelining): written here, without the flush and write frames.
+        const only = q[0];
+        q.length = 0;
+        this.#queued = 0;
+        const n = await this.conn.write(only);
+        if (n < only.length) await this.#writeRest(only, n);
+      } else await this.flush();
     }
   }
 

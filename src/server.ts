@@ -5,7 +5,7 @@
 import * as abi from "./abi.ts";
 import { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
-import { Connection, isDisconnect, Phase, type Site } from "./connection.ts";
+import { Connection, isDisconnect, LINGER_MS, Phase, type Site } from "./connection.ts";
 import { type Handler, runChain } from "./handler.ts";
 import { HeadBuilder } from "./head.ts";
 import { CgiHandler } from "./cgi/handler.ts";
@@ -111,7 +111,17 @@ export async function startServer(config: Config, root: string): Promise<Server>
 
   const finished = (async () => {
     const tasks = new Set<Promise<void>>();
-    for await (const raw of acceptLoop(listener)) {
+    while (true) {
+      let raw: Deno.TcpConn;
+      try {
+        raw = await listener.accept();
+      } catch (err) {
+        if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) break;
+        // Transient (EMFILE, a connection reset before it was accepted): pause briefly.
+        if (!isDisconnect(err)) console.error(`tuxd: accept: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
       const slot = free.pop();
       if (slot === undefined) {
         // Over the connection limit: a short 503 and close, without reading or waiting.
@@ -153,19 +163,6 @@ export async function startServer(config: Config, root: string): Promise<Server>
   };
 }
 
-/** Accepts until the listener closes; transient accept errors (EMFILE) pause briefly. */
-async function* acceptLoop(listener: Deno.TcpListener): AsyncGenerator<Deno.TcpConn> {
-  while (true) {
-    try {
-      yield await listener.accept();
-    } catch (err) {
-      if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) return;
-      if (!isDisconnect(err)) console.error(`tuxd: accept: ${err}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
 function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
   const now = Date.now();
   for (const c of connections) {
@@ -176,6 +173,8 @@ function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
       // 408 to a client that sent part of a head; a silent close to one that sent nothing
       // (a browser's speculative connection is not a request, RFC 9110 §15.5.9).
       c.abort(c.filled > c.start ? errorResponse(wasm, 408, abi.CONN_CLOSE) : null);
+    } else if (c.phase === Phase.Closing && age > LINGER_MS) {
+      c.close();
     } else if (c.phase === Phase.Body) {
       // A body trickling in slower than --min-body-rate, averaged over the time spent waiting
       // for it after a head-timeout's grace.

@@ -16,6 +16,7 @@ import type { Responder } from "../respond.ts";
 import type { Wasm } from "../wasm.ts";
 import {
   CachedObject,
+  INLINE_BODY_MAX,
   type ObjectCache,
   type Prebuilt,
   type Resource,
@@ -67,6 +68,13 @@ export interface StaticOptions {
   hidden?: readonly string[];
 }
 
+/** Queues a prebuilt 200 (its head alone for HEAD). */
+function pushPrebuilt(c: Connection, p: Prebuilt, headOnly: boolean): void {
+  if (headOnly) return c.push(p.bytes.subarray(0, p.headLength));
+  c.push(p.bytes);
+  if (p.body) c.push(p.body);
+}
+
 /** Whether the request (just parsed, still in WASM memory) may take the cache's fast path. */
 const SLOW_FLAGS = abi.F_CONDITIONAL | abi.F_RANGE | abi.F_CHUNKED | abi.F_EXPECT_CONTINUE |
   abi.F_EXPECT_OTHER | abi.F_ABSOLUTE_FORM;
@@ -114,7 +122,15 @@ export class StaticFiles {
       i32[(abi.REQ + abi.REQ_PATH_LEN) >> 2],
     );
     const tick = this.#clock.tick;
-    if (obj === null || obj.checkedTick !== tick) return false;
+    if (obj === null) return false;
+    if (obj.checkedTick !== tick) {
+      // The first hit of a new second rechecks the file on the slow path; hits that arrive
+      // while that check is in flight are still answered from the object.
+      if (obj.checkingTick !== tick) {
+        obj.checkingTick = tick;
+        return false;
+      }
+    }
     if ((flags & abi.F_ACCEPT_ENCODING) && obj.negotiable) return false;
     obj.usedTick = tick;
     // RFC 9112 §9.3: HTTP/1.1 persists unless closed; HTTP/1.0 only when asked to.
@@ -125,8 +141,7 @@ export class StaticFiles {
       : flags & abi.F_CONN_KEEP_ALIVE
       ? abi.CONN_KEEP_ALIVE
       : abi.CONN_CLOSE;
-    const p = this.#prebuilt(obj, mode);
-    c.push(method === abi.METHOD_HEAD ? p.bytes.subarray(0, p.headLength) : p.bytes);
+    pushPrebuilt(c, this.#prebuilt(obj, mode), method === abi.METHOD_HEAD);
     if (mode === abi.CONN_CLOSE) c.ending = true;
     return true;
   }
@@ -267,8 +282,8 @@ export class StaticFiles {
       }
     }
     if (obj && v.coding === null) {
-      const p = this.#prebuilt(obj, res.connMode);
-      res.send(req.isHead ? p.bytes.subarray(0, p.headLength) : p.bytes);
+      res.sent = true;
+      pushPrebuilt(res.c, this.#prebuilt(obj, res.connMode), req.isHead);
       return null;
     }
     res.send(this.#fileHead(200, r, v, res.connMode));
@@ -318,10 +333,14 @@ export class StaticFiles {
     if (p === undefined || p.tick !== tick) {
       const v = obj.resource.identity;
       const head = this.#fileHead(200, obj.resource, v, mode);
-      const bytes = new Uint8Array(head.length + v.size);
-      bytes.set(head);
-      bytes.set(v.bytes!, head.length);
-      p = { bytes, headLength: head.length, tick };
+      if (v.size > INLINE_BODY_MAX) {
+        p = { bytes: head, headLength: head.length, body: v.bytes, tick };
+      } else {
+        const bytes = new Uint8Array(head.length + v.size);
+        bytes.set(head);
+        bytes.set(v.bytes!, head.length);
+        p = { bytes, headLength: head.length, body: null, tick };
+      }
       obj.prebuilt[mode] = p;
     }
     return p;
