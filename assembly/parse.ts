@@ -20,13 +20,19 @@ import {
   REQ_PATH_HASH, REQ_PATH_LEN, REQ_PATH_OFF, REQ_QUERY_LEN, REQ_QUERY_OFF, REQ_TARGET_LEN,
   REQ_TARGET_OFF,
 } from "./abi";
-import { isTchar, lower, lowerEquals } from "./bytes";
+import {
+  firstLane, folded16, folded32, folded64, isTchar, lanesTargetStop, lanesValueStop, lower,
+} from "./bytes";
 import * as limits from "./limits";
 
 const CR: u8 = 13;
 const LF: u8 = 10;
 const SP: u8 = 32;
 const HTAB: u8 = 9;
+/** CR LF as a little-endian u16. */
+const CRLF16: u16 = 0x0a0d;
+/** "HTTP/" as the low five bytes of a little-endian u64. */
+const HTTP_SLASH: u64 = 0x2f50545448;
 
 @inline function setReq(field: i32, value: i32): void {
   store<i32>(REQ + field, value);
@@ -61,7 +67,16 @@ export function parse(p: i32, len: i32): i32 {
 
   const targetOff = i;
   // Visible US-ASCII only (RFC 9112 §3.2; RFC 3986 §2): no controls, no spaces, no obs-text.
+  // Eight bytes at a time while none of them can end the target, then byte by byte.
   while (i < end) {
+    if (end - i >= 8) {
+      const stop = lanesTargetStop(load<u64>(i));
+      if (stop == 0) {
+        i += 8;
+        continue;
+      }
+      i += firstLane(stop);
+    }
     const c = load<u8>(i);
     if (c <= SP || c >= 0x7f) break;
     i++;
@@ -77,10 +92,11 @@ export function parse(p: i32, len: i32): i32 {
     if (i - lineStart + 8 > limits.maxLine) return PARSE_URI_TOO_LONG;
     return versionPrefixOk(i, end) ? PARSE_INCOMPLETE : PARSE_BAD_REQUEST;
   }
-  if (!versionPrefixOk(i, i + 8)) return PARSE_BAD_REQUEST;
-  const major = load<u8>(i + 5) - 48;
-  const minor = load<u8>(i + 7) - 48;
-  if (load<u8>(i + 8) != CR || load<u8>(i + 9) != LF) return PARSE_BAD_REQUEST;
+  const version = load<u64>(i);
+  if (!isVersion(version)) return PARSE_BAD_REQUEST;
+  const major = <i32>((version >> 40) & 0xff) - 48;
+  const minor = <i32>(version >> 56) - 48;
+  if (load<u16>(i + 8) != CRLF16) return PARSE_BAD_REQUEST;
   if (i + 8 - lineStart > limits.maxLine) return PARSE_URI_TOO_LONG;
   i += 10;
   // RFC 9110 §6.2: a server answers a major version it does not support with 505.
@@ -97,7 +113,7 @@ export function parse(p: i32, len: i32): i32 {
   let flags = splitTarget(targetOff, targetLen);
   if (flags < 0) return flags;
 
-  for (let k = 0; k < H_COUNT; k++) store<i32>(KNOWN + (k << 2), -1);
+  clearKnown();
 
   // Field lines (RFC 9112 §5) until the empty line.
   let count = 0;
@@ -123,17 +139,28 @@ export function parse(p: i32, len: i32): i32 {
     i++;
     while (i < end && (load<u8>(i) == SP || load<u8>(i) == HTAB)) i++;
     const valueOff = i;
-    let valueEnd = i;
-    // field-vchar = VCHAR / obs-text, with SP and HTAB inside (RFC 9110 §5.5).
+    // field-vchar = VCHAR / obs-text, with SP and HTAB inside (RFC 9110 §5.5). Eight bytes at a
+    // time while none of them is a control or DEL, then byte by byte.
     while (i < end) {
+      if (end - i >= 8) {
+        const stop = lanesValueStop(load<u64>(i));
+        if (stop == 0) {
+          i += 8;
+          continue;
+        }
+        i += firstLane(stop);
+      }
       const v = load<u8>(i);
       if (v == CR) break;
       if ((v < SP && v != HTAB) || v == 0x7f) return PARSE_BAD_REQUEST;
       i++;
-      if (v != SP && v != HTAB) valueEnd = i;
     }
     if (i + 1 >= end) return incompleteHead(p, end);
     if (load<u8>(i + 1) != LF) return PARSE_BAD_REQUEST; // a bare CR
+    // The value ends before trailing OWS (RFC 9112 §5); leading OWS was skipped, so this stops
+    // at valueOff at the latest.
+    let valueEnd = i;
+    while (valueEnd > valueOff && isOws(load<u8>(valueEnd - 1))) valueEnd--;
     i += 2;
 
     if (count == limits.maxFields) return PARSE_FIELDS_TOO_LARGE;
@@ -200,51 +227,83 @@ function lineIncomplete(lineLen: i32): i32 {
   return lineLen > limits.maxLine ? PARSE_URI_TOO_LONG : PARSE_INCOMPLETE;
 }
 
+@inline function isDigit(c: u8): bool {
+  return <u8>(c - 48) <= 9;
+}
+
+@inline function isOws(c: u8): bool {
+  return c == SP || c == HTAB;
+}
+
+/** Whether the 8 bytes of `w` are "HTTP/" DIGIT "." DIGIT. */
+@inline function isVersion(w: u64): bool {
+  return (w & 0x00ff00ffffffffff) == (HTTP_SLASH | (<u64>46 /* . */ << 48)) &&
+    isDigit(<u8>(w >> 40)) && isDigit(<u8>(w >> 56));
+}
+
 /** Whether [i, end) is a prefix of "HTTP/" DIGIT "." DIGIT. */
 function versionPrefixOk(i: i32, end: i32): bool {
   for (let k = 0; i + k < end && k < 8; k++) {
     const c = load<u8>(i + k);
     let ok: bool;
-    if (k < 5) ok = c == <u8>"HTTP/".charCodeAt(k);
+    if (k < 5) ok = c == <u8>(HTTP_SLASH >> (<u64>k << 3));
     else if (k == 6) ok = c == 46; // .
-    else ok = c >= 48 && c <= 57;
+    else ok = isDigit(c);
     if (!ok) return false;
   }
   return true;
 }
 
-function methodId(off: i32, len: i32): i32 {
-  const c = load<u8>(off);
-  switch (len) {
-    case 3:
-      if (c == 71 && same(off, "GET")) return METHOD_GET;
-      if (c == 80 && same(off, "PUT")) return METHOD_PUT;
-      break;
-    case 4:
-      if (c == 72 && same(off, "HEAD")) return METHOD_HEAD;
-      if (c == 80 && same(off, "POST")) return METHOD_POST;
-      break;
-    case 5:
-      if (same(off, "PATCH")) return METHOD_PATCH;
-      if (same(off, "TRACE")) return METHOD_TRACE;
-      break;
-    case 6:
-      if (same(off, "DELETE")) return METHOD_DELETE;
-      break;
-    case 7:
-      if (same(off, "OPTIONS")) return METHOD_OPTIONS;
-      if (same(off, "CONNECT")) return METHOD_CONNECT;
-      break;
-  }
-  return METHOD_OTHER;
+/** Every KNOWN slot to -1 (no such field yet), two slots per store. */
+@inline function clearKnown(): void {
+  for (let k = 0; k < H_COUNT >> 1; k++) store<i64>(KNOWN + (k << 3), -1);
+  if (H_COUNT & 1) store<i32>(KNOWN + ((H_COUNT - 1) << 2), -1);
 }
 
-/** Case-sensitive comparison of memory with an ASCII literal of the same length. */
-function same(off: i32, s: string): bool {
-  for (let k = 0; k < s.length; k++) {
-    if (load<u8>(off + k) != <u8>s.charCodeAt(k)) return false;
+/**
+ * Method names are case-sensitive (RFC 9110 §9.1), so these are plain word compares. A method
+ * of n bytes is read as two overlapping u32 words (bytes 0..3 and n-4..n-1); a 3-byte method
+ * with the SP after it. The request line is complete by now, so all four bytes at `off` are in
+ * the buffer even for a shorter method, whose `head` is then compared with nothing.
+ */
+function methodId(off: i32, len: i32): i32 {
+  const head = load<u32>(off);
+  switch (len) {
+    case 3:
+      if (head == 0x20544547 /* "GET " */) return METHOD_GET;
+      if (head == 0x20545550 /* "PUT " */) return METHOD_PUT;
+      break;
+    case 4:
+      if (head == 0x44414548 /* "HEAD" */) return METHOD_HEAD;
+      if (head == 0x54534f50 /* "POST" */) return METHOD_POST;
+      break;
+    case 5: {
+      const tail = load<u32>(off + 1);
+      if (head == 0x43544150 /* "PATC" */ && tail == 0x48435441 /* "ATCH" */) {
+        return METHOD_PATCH;
+      }
+      if (head == 0x43415254 /* "TRAC" */ && tail == 0x45434152 /* "RACE" */) {
+        return METHOD_TRACE;
+      }
+      break;
+    }
+    case 6:
+      if (head == 0x454c4544 /* "DELE" */ && load<u32>(off + 2) == 0x4554454c /* "LETE" */) {
+        return METHOD_DELETE;
+      }
+      break;
+    case 7: {
+      const tail = load<u32>(off + 3);
+      if (head == 0x4954504f /* "OPTI" */ && tail == 0x534e4f49 /* "IONS" */) {
+        return METHOD_OPTIONS;
+      }
+      if (head == 0x4e4e4f43 /* "CONN" */ && tail == 0x5443454e /* "NECT" */) {
+        return METHOD_CONNECT;
+      }
+      break;
+    }
   }
-  return true;
+  return METHOD_OTHER;
 }
 
 /**
@@ -300,16 +359,19 @@ function splitTarget(off: i32, len: i32): i32 {
     pathOff = k;
     flags |= F_ABSOLUTE_FORM;
   }
+  // One pass over the path: its end, its plainness and its hash.
   let q = pathOff;
   let plain = true;
   let prev: u8 = 0;
+  let hash = FNV_OFFSET;
   while (q < end) {
     const c = load<u8>(q);
     if (c == 63 /* ? */) break;
     if (c == 35 /* # */) return PARSE_BAD_REQUEST; // a fragment is never sent (RFC 9110 §4.2.5)
     if (c == 37 /* % */) plain = false;
-    if (c == 47 && prev == 47) plain = false;
-    if (c == 46 /* . */ && prev == 47) plain = false; // a dot segment or a dotfile
+    // '//', or a dot segment or a dotfile
+    if (prev == 47 /* / */ && (c == 47 || c == 46 /* . */)) plain = false;
+    hash = fnvStep(hash, c);
     prev = c;
     q++;
   }
@@ -318,7 +380,7 @@ function splitTarget(off: i32, len: i32): i32 {
   setReq(REQ_PATH_LEN, q - pathOff);
   setReq(REQ_QUERY_OFF, q < end ? q + 1 : end);
   setReq(REQ_QUERY_LEN, q < end ? end - q - 1 : -1);
-  setReq(REQ_PATH_HASH, fnv1a(pathOff, q - pathOff));
+  setReq(REQ_PATH_HASH, <i32>hash);
   if (plain) flags |= F_PATH_PLAIN;
   return flags;
 }
@@ -335,19 +397,19 @@ function findSchemeEnd(off: i32, end: i32): i32 {
   if (k + 3 > end || load<u8>(k) != 58 || load<u8>(k + 1) != 47 || load<u8>(k + 2) != 47) {
     return -1;
   }
-  if (n == 4 && lowerEquals(off, "http")) return k;
-  if (n == 5 && lowerEquals(off, "https")) return k;
+  // The bytes are letters, so folding is exact (see folded32).
+  if (n < 4 || folded32(off) != 0x70747468 /* "http" */) return -1;
+  if (n == 4) return k;
+  if (n == 5 && (load<u8>(off + 4) | 0x20) == 115 /* s */) return k;
   return -1;
 }
 
-/** FNV-1a, 32 bits: a cheap hash of the raw path for the object cache's lookup. */
-export function fnv1a(off: i32, len: i32): i32 {
-  let h: u32 = 0x811c9dc5;
-  for (let k = 0; k < len; k++) {
-    h ^= load<u8>(off + k);
-    h *= 0x01000193;
-  }
-  return <i32>h;
+// FNV-1a, 32 bits: a cheap hash of the raw path for the object cache's lookup (src/bytes.ts
+// computes the same for paths it builds).
+const FNV_OFFSET: u32 = 0x811c9dc5;
+
+@inline function fnvStep(h: u32, c: u8): u32 {
+  return (h ^ c) * 0x01000193;
 }
 
 /**
@@ -367,11 +429,7 @@ function validHost(off: i32, end: i32): bool {
     k++;
   } else {
     while (k < end && load<u8>(k) != 58) {
-      const c = load<u8>(k);
-      const unreserved = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ||
-        c == 45 || c == 46 || c == 95 || c == 126;
-      const subDelim = c == 33 || c == 36 || (c >= 38 && c <= 44) || c == 59 || c == 61;
-      if (!(unreserved || subDelim || c == 37)) return false;
+      if (load<u8>(REG_NAME + load<u8>(k)) == 0) return false;
       k++;
     }
   }
@@ -386,63 +444,144 @@ function validHost(off: i32, end: i32): bool {
   return true;
 }
 
+// reg-name = *( unreserved / pct-encoded / sub-delims ) (RFC 3986 §3.2.2): 1 for each byte
+// that may appear in one ('%' stands in for pct-encoded, whose hex digits are unreserved).
+const REG_NAME = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  // SP ! " # $ % & ' ( ) * + , - . /
+  0, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+  // 0-9 : ; < = > ?
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0,
+  // @ A-O
+  0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  // P-Z [ \ ] ^ _
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+  // ` a-o
+  0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  // p-z { | } ~ DEL
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+
 @inline function isHex(c: u8): bool {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
-/** Header name → H_* id, case-insensitively (RFC 9110 §5.1). */
+/**
+ * Header name → H_* id, case-insensitively (RFC 9110 §5.1). The name is tchar, so folded word
+ * compares are exact (see folded32). A name of n bytes is read as two overlapping words, bytes
+ * 0.. and ..n-1 (three u64 words past 16 bytes); the comments spell out each word.
+ */
 function headerId(off: i32, len: i32): i32 {
-  const c = lower(load<u8>(off));
   switch (len) {
     case 2:
-      if (c == 116 && lowerEquals(off, "te")) return H_TE;
+      if (folded16(off) == 0x6574 /* "te" */) return H_TE;
       break;
     case 4:
-      if (c == 104 && lowerEquals(off, "host")) return H_HOST;
+      if (folded32(off) == 0x74736f68 /* "host" */) return H_HOST;
       break;
-    case 5:
-      if (c == 114 && lowerEquals(off, "range")) return H_RANGE;
-      if (c == 112 && lowerEquals(off, "proxy")) return H_PROXY;
+    case 5: {
+      const head = folded32(off);
+      const tail = folded32(off + 1);
+      if (head == 0x676e6172 /* "rang" */ && tail == 0x65676e61 /* "ange" */) return H_RANGE;
+      if (head == 0x786f7270 /* "prox" */ && tail == 0x79786f72 /* "roxy" */) return H_PROXY;
       break;
-    case 6:
-      if (c == 101 && lowerEquals(off, "expect")) return H_EXPECT;
-      if (c == 97 && lowerEquals(off, "accept")) return H_ACCEPT;
-      if (c == 111 && lowerEquals(off, "origin")) return H_ORIGIN;
+    }
+    case 6: {
+      const head = folded32(off);
+      const tail = folded32(off + 2);
+      if (head == 0x65707865 /* "expe" */ && tail == 0x74636570 /* "pect" */) return H_EXPECT;
+      if (head == 0x65636361 /* "acce" */ && tail == 0x74706563 /* "cept" */) return H_ACCEPT;
+      if (head == 0x6769726f /* "orig" */ && tail == 0x6e696769 /* "igin" */) return H_ORIGIN;
       break;
-    case 7:
-      if (c == 117 && lowerEquals(off, "upgrade")) return H_UPGRADE;
-      if (c == 116 && lowerEquals(off, "trailer")) return H_TRAILER;
+    }
+    case 7: {
+      const head = folded32(off);
+      const tail = folded32(off + 3);
+      if (head == 0x72677075 /* "upgr" */ && tail == 0x65646172 /* "rade" */) return H_UPGRADE;
+      if (head == 0x69617274 /* "trai" */ && tail == 0x72656c69 /* "iler" */) return H_TRAILER;
       break;
-    case 8:
-      if (c == 105 && lowerEquals(off, "if-match")) return H_IF_MATCH;
-      if (c == 105 && lowerEquals(off, "if-range")) return H_IF_RANGE;
+    }
+    case 8: {
+      const word = folded64(off);
+      if (word == 0x686374616d2d6669 /* "if-match" */) return H_IF_MATCH;
+      if (word == 0x65676e61722d6669 /* "if-range" */) return H_IF_RANGE;
       break;
-    case 10:
-      if (c == 99 && lowerEquals(off, "connection")) return H_CONNECTION;
-      if (c == 107 && lowerEquals(off, "keep-alive")) return H_KEEP_ALIVE;
+    }
+    case 10: {
+      const head = folded64(off);
+      const tail = folded64(off + 2);
+      if (
+        head == 0x697463656e6e6f63 /* "connecti" */ && tail == 0x6e6f697463656e6e /* "nnection" */
+      ) return H_CONNECTION;
+      if (
+        head == 0x696c612d7065656b /* "keep-ali" */ && tail == 0x6576696c612d7065 /* "ep-alive" */
+      ) return H_KEEP_ALIVE;
       break;
+    }
     case 12:
-      if (c == 99 && lowerEquals(off, "content-type")) return H_CONTENT_TYPE;
+      if (
+        folded64(off) == 0x2d746e65746e6f63 /* "content-" */ &&
+        folded64(off + 4) == 0x657079742d746e65 /* "ent-type" */
+      ) return H_CONTENT_TYPE;
       break;
-    case 13:
-      if (c == 105 && lowerEquals(off, "if-none-match")) return H_IF_NONE_MATCH;
-      if (c == 97 && lowerEquals(off, "authorization")) return H_AUTHORIZATION;
+    case 13: {
+      const head = folded64(off);
+      const tail = folded64(off + 5);
+      if (
+        head == 0x2d656e6f6e2d6669 /* "if-none-" */ && tail == 0x686374616d2d656e /* "ne-match" */
+      ) return H_IF_NONE_MATCH;
+      if (
+        head == 0x7a69726f68747561 /* "authoriz" */ && tail == 0x6e6f6974617a6972 /* "rization" */
+      ) return H_AUTHORIZATION;
       break;
+    }
     case 14:
-      if (c == 99 && lowerEquals(off, "content-length")) return H_CONTENT_LENGTH;
+      if (
+        folded64(off) == 0x2d746e65746e6f63 /* "content-" */ &&
+        folded64(off + 6) == 0x6874676e656c2d74 /* "t-length" */
+      ) return H_CONTENT_LENGTH;
       break;
     case 15:
-      if (c == 97 && lowerEquals(off, "accept-encoding")) return H_ACCEPT_ENCODING;
+      if (
+        folded64(off) == 0x652d747065636361 /* "accept-e" */ &&
+        folded64(off + 7) == 0x676e69646f636e65 /* "encoding" */
+      ) return H_ACCEPT_ENCODING;
       break;
     case 16:
-      if (c == 112 && lowerEquals(off, "proxy-connection")) return H_PROXY_CONNECTION;
+      if (
+        folded64(off) == 0x6f632d79786f7270 /* "proxy-co" */ &&
+        folded64(off + 8) == 0x6e6f697463656e6e /* "nnection" */
+      ) return H_PROXY_CONNECTION;
       break;
-    case 17:
-      if (c == 105 && lowerEquals(off, "if-modified-since")) return H_IF_MODIFIED_SINCE;
-      if (c == 116 && lowerEquals(off, "transfer-encoding")) return H_TRANSFER_ENCODING;
+    case 17: {
+      const head = folded64(off);
+      const mid = folded64(off + 8);
+      const tail = folded64(off + 9);
+      if (
+        head == 0x6669646f6d2d6669 /* "if-modif" */ && mid == 0x636e69732d646569 /* "ied-sinc" */ &&
+        tail == 0x65636e69732d6465 /* "ed-since" */
+      ) return H_IF_MODIFIED_SINCE;
+      if (
+        head == 0x726566736e617274 /* "transfer" */ && mid == 0x6e69646f636e652d /* "-encodin" */ &&
+        tail == 0x676e69646f636e65 /* "encoding" */
+      ) return H_TRANSFER_ENCODING;
       break;
+    }
     case 19:
-      if (c == 105 && lowerEquals(off, "if-unmodified-since")) return H_IF_UNMODIFIED_SINCE;
+      if (
+        folded64(off) == 0x646f6d6e752d6669 /* "if-unmod" */ &&
+        folded64(off + 8) == 0x69732d6465696669 /* "ified-si" */ &&
+        folded64(off + 11) == 0x65636e69732d6465 /* "ed-since" */
+      ) return H_IF_UNMODIFIED_SINCE;
       break;
   }
   return H_OTHER;
@@ -485,7 +624,11 @@ function fieldSemantics(id: i32, off: i32, end: i32, flags: i32, previousLength:
       return flags | connectionTokens(off, end);
     case H_EXPECT:
       if (end == off) return flags; // an empty list: no expectation (RFC 9110 §5.6.1)
-      if (end - off == 12 && lowerEquals(off, "100-continue")) return flags | F_EXPECT_CONTINUE;
+      // "100-" exactly, then "continue" in any case (letters fold exactly, see folded64).
+      if (
+        end - off == 12 && load<u32>(off) == 0x2d303031 /* "100-" */ &&
+        folded64(off + 4) == 0x65756e69746e6f63 /* "continue" */
+      ) return flags | F_EXPECT_CONTINUE;
       return flags | F_EXPECT_OTHER;
     case H_IF_MATCH:
     case H_IF_NONE_MATCH:
@@ -534,9 +677,21 @@ function connectionTokens(off: i32, end: i32): i32 {
     const t = k;
     while (k < end && isTchar(load<u8>(k))) k++;
     const n = k - t;
-    if (n == 5 && lowerEquals(t, "close")) flags |= F_CONN_CLOSE;
-    else if (n == 10 && lowerEquals(t, "keep-alive")) flags |= F_CONN_KEEP_ALIVE;
-    else if (n == 7 && lowerEquals(t, "upgrade")) flags |= F_CONN_UPGRADE;
+    // The token is tchar, so folded compares are exact (see folded32).
+    if (n == 5) {
+      if (folded32(t) == 0x736f6c63 /* "clos" */ && folded32(t + 1) == 0x65736f6c /* "lose" */) {
+        flags |= F_CONN_CLOSE;
+      }
+    } else if (n == 10) {
+      if (
+        folded64(t) == 0x696c612d7065656b /* "keep-ali" */ &&
+        folded64(t + 2) == 0x6576696c612d7065 /* "ep-alive" */
+      ) flags |= F_CONN_KEEP_ALIVE;
+    } else if (n == 7) {
+      if (folded32(t) == 0x72677075 /* "upgr" */ && folded32(t + 3) == 0x65646172 /* "rade" */) {
+        flags |= F_CONN_UPGRADE;
+      }
+    }
     while (k < end && load<u8>(k) != 44) k++;
   }
   return flags;
@@ -567,7 +722,9 @@ function transferCodings(count: i32): i32 {
       const t = k;
       while (k < end && isTchar(load<u8>(k))) k++;
       if (k == t) return PARSE_BAD_REQUEST;
-      const chunked = k - t == 7 && lowerEquals(t, "chunked");
+      // The coding is tchar, so a folded compare is exact (see folded32).
+      const chunked = k - t == 7 && folded32(t) == 0x6e756863 /* "chun" */ &&
+        folded32(t + 3) == 0x64656b6e /* "nked" */;
       codings++;
       if (chunked) chunkedSeen++;
       else other = true;

@@ -1,8 +1,12 @@
 // Rendering of the results: medians and ratios, the console table, bench/RESULTS.md and the
 // hand-written SVG chart (no dependencies).
+//
+// Peers (nginx, lighttpd, h2o) are what tuxd is compared with: "best peer" and the targets use
+// them only. References (deno-floor) are shown beside them, with a tuxd/reference ratio of their
+// own, and never count as a peer.
 
 import { type Meta, type RowResult, RSS_TARGET_MIB, type ServerRow } from "./rows.ts";
-import type { ServerName } from "./servers.ts";
+import { isPeer, REFERENCES, type ServerName } from "./servers.ts";
 import { totalErrors, type WrkErrors } from "./wrk.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -48,17 +52,34 @@ export function stats(sr: ServerRow | undefined): Stats | null {
 
 const find = (rr: RowResult, s: ServerName) => rr.servers.find((x) => x.server === s);
 
+/** The peers among `servers`: the only servers "best peer" and the targets look at. */
+export function peersOf(servers: readonly ServerName[]): ServerName[] {
+  return servers.filter(isPeer);
+}
+
+/** The reference servers among `servers` (deno-floor). */
+export function referencesOf(servers: readonly ServerName[]): ServerName[] {
+  return servers.filter((s) => (REFERENCES as readonly string[]).includes(s));
+}
+
+/** tuxd / `other` (median req/s); NaN when either side is missing. */
+export function tuxdRatio(rr: RowResult, other: ServerName): number {
+  const t = stats(find(rr, "tuxd"));
+  const o = stats(find(rr, other));
+  return t && o ? t.rps / o.rps : NaN;
+}
+
 export interface Ratios {
   /** tuxd / peer (median req/s), per peer; NaN when either side is missing. */
   perPeer: Record<string, number>;
   best: { peer: string; ratio: number } | null;
 }
 
-export function ratios(rr: RowResult, peers: ServerName[]): Ratios {
+export function ratios(rr: RowResult, servers: ServerName[]): Ratios {
   const t = stats(find(rr, "tuxd"));
   const perPeer: Record<string, number> = {};
   let best: { peer: string; rps: number } | null = null;
-  for (const p of peers) {
+  for (const p of peersOf(servers)) {
     const s = stats(find(rr, p));
     perPeer[p] = t && s ? t.rps / s.rps : NaN;
     if (s && (!best || s.rps > best.rps)) best = { peer: p, rps: s.rps };
@@ -76,13 +97,13 @@ export interface TargetEval {
   status: "met" | "missed" | "n/a";
 }
 
-export function evaluateTargets(results: RowResult[], peers: ServerName[]): TargetEval[] {
+export function evaluateTargets(results: RowResult[], servers: ServerName[]): TargetEval[] {
   const out: TargetEval[] = [];
   for (const rr of results) {
     const tg = rr.row.target;
     if (!tg) continue;
     if (tg.kind === "ratio") {
-      const r = ratios(rr, peers).best;
+      const r = ratios(rr, servers).best;
       out.push({
         what: `tuxd / best peer ≥ ${tg.min}`,
         row: rr.row.title,
@@ -159,15 +180,22 @@ function textTable(head: string[], rows: string[][]): string {
 }
 
 export function consoleReport(results: RowResult[], servers: ServerName[]): string {
-  const peers = servers.filter((s) => s !== "tuxd");
+  const peers = peersOf(servers);
+  const refs = referencesOf(servers);
   const hasTuxd = servers.includes("tuxd");
   const head = ["row (median req/s)", ...servers];
-  if (hasTuxd) head.push(...peers.map((p) => `tuxd/${p}`), "tuxd/best");
+  if (hasTuxd) {
+    head.push(...peers.map((p) => `tuxd/${p}`), "tuxd/best", ...refs.map((f) => `tuxd/${f}`));
+  }
   const rows = results.map((rr) => {
     const r = [rr.row.title, ...servers.map((s) => cell(find(rr, s), (x) => fmtRps(x.rps)))];
     if (hasTuxd) {
       const q = ratios(rr, peers);
-      r.push(...peers.map((p) => fmtRatio(q.perPeer[p])), fmtRatio(q.best?.ratio));
+      r.push(
+        ...peers.map((p) => fmtRatio(q.perPeer[p])),
+        fmtRatio(q.best?.ratio),
+        ...refs.map((f) => fmtRatio(tuxdRatio(rr, f))),
+      );
     }
     return r;
   });
@@ -192,6 +220,10 @@ export function consoleReport(results: RowResult[], servers: ServerName[]): stri
     out += `\n\nWARNING: other processes kept up to ${worst.toFixed(2)} cores busy during some ` +
       "runs: those numbers are disturbed (see RESULTS.md, Details).";
   }
+  if (hasTuxd && refs.length) {
+    out += `\n\n${refs.join(", ")}: reference (Deno's own bound), not a peer: not in ` +
+      '"best" nor in the targets.';
+  }
   if (hasTuxd) {
     out += "\n\nTargets:\n" +
       evaluateTargets(results, peers).map((t) =>
@@ -214,7 +246,8 @@ function mdTable(head: string[], rows: string[][], align?: string[]): string {
 
 export function markdownReport(meta: Meta, results: RowResult[]): string {
   const servers = meta.servers;
-  const peers = servers.filter((s) => s !== "tuxd");
+  const peers = peersOf(servers);
+  const refs = referencesOf(servers);
   const hasTuxd = servers.includes("tuxd");
   const L: string[] = [];
   L.push("# tuxd benchmark results", "");
@@ -290,6 +323,25 @@ export function markdownReport(meta: Meta, results: RowResult[]): string {
         "not a bench fault; the target compares with the best peer of the row.",
     );
   }
+  if (refs.includes("deno-floor")) {
+    L.push(
+      "- **deno-floor** is a reference, not a peer: `bench/floor.ts`, started like tuxd " +
+        "(`deno run` with the same runtime flags, `--allow-read --allow-net`, one process). It " +
+        "does the least a Deno HTTP/1.1 server can do per request: at start it reads each file " +
+        "of the root into memory as complete ready-made responses (status line, Content-Type, " +
+        "Content-Length, body; a keep-alive and a `Connection: close` variant); per connection " +
+        "it reads into one reused 64 KiB buffer, finds complete request heads (`\\r\\n\\r\\n`), " +
+        "takes the path from the request line and writes the ready response (pipelined " +
+        "requests read together get one write), closing right after the write when the " +
+        "request asked for `Connection: close`. No header parsing, no Date header, no " +
+        "validation, no file system access after start, no lingering close. Its requests/s " +
+        "is thus roughly Deno's own bound on this machine for a server on Deno's socket API: " +
+        "the column tuxd/deno-floor tells how much of that bound tuxd reaches, and a tuxd/peer " +
+        "ratio can be read against deno-floor's own ratio to that peer. It never counts as " +
+        '"best peer" nor in the targets; it runs one process only, so it is skipped in the ' +
+        "2-worker row. Its RSS holds every file twice (the two response variants).",
+    );
+  }
   if (meta.mode.includes("quick")) {
     L.push(
       "- **Quick mode**: one short run per server and row: fine for plumbing, noisy as data.",
@@ -313,8 +365,14 @@ export function markdownReport(meta: Meta, results: RowResult[]): string {
   }
   L.push(`## Requests/s (median of ${meta.runs} run${meta.runs > 1 ? "s" : ""})`, "");
   {
-    const head = ["Row", ...servers];
-    if (hasTuxd) head.push(...peers.map((p) => `tuxd/${p}`), "tuxd/best peer");
+    const head = ["Row", ...servers.map((s) => refs.includes(s) ? `${s} (reference)` : s)];
+    if (hasTuxd) {
+      head.push(
+        ...peers.map((p) => `tuxd/${p}`),
+        "tuxd/best peer",
+        ...refs.map((f) => `tuxd/${f}`),
+      );
+    }
     const rows = results.map((rr) => {
       const r = [rr.row.title, ...servers.map((s) => cell(find(rr, s), (x) => fmtRps(x.rps)))];
       if (hasTuxd) {
@@ -322,11 +380,19 @@ export function markdownReport(meta: Meta, results: RowResult[]): string {
         r.push(
           ...peers.map((p) => fmtRatio(q.perPeer[p])),
           q.best ? `${fmtRatio(q.best.ratio)} (${q.best.peer})` : "n/a",
+          ...refs.map((f) => fmtRatio(tuxdRatio(rr, f))),
         );
       }
       return r;
     });
     L.push(mdTable(head, rows), "");
+    if (hasTuxd && refs.length) {
+      L.push(
+        `${refs.join(", ")} is a reference (see Method), not a peer: "best peer" is the best of ` +
+          `${peers.join(", ") || "no peer"} only.`,
+        "",
+      );
+    }
   }
   L.push("## Transfer/s (MiB/s, median)", "");
   L.push(
@@ -343,7 +409,8 @@ export function markdownReport(meta: Meta, results: RowResult[]): string {
   L.push("## Targets", "");
   if (hasTuxd) {
     L.push(
-      "Ratios are tuxd's median requests/s over the best peer's, same run.",
+      "Ratios are tuxd's median requests/s over the best peer's, same run (peers: " +
+        `${peers.join(", ") || "none"}; a reference server is never a peer).`,
       "",
       mdTable(
         ["Target", "Row", "Value", "Status"],
@@ -428,7 +495,12 @@ const COLORS: Record<string, string> = {
   nginx: "#2b8a3e",
   lighttpd: "#1971c2",
   h2o: "#7048e8",
+  "deno-floor": "#868e96",
 };
+
+/** Legend text: reference servers say so. */
+const legendLabel = (s: ServerName) =>
+  (REFERENCES as readonly string[]).includes(s) ? `${s} (reference)` : s;
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
@@ -443,6 +515,7 @@ function esc(s: string): string {
  * bar is labelled with its median requests/s.
  */
 export function svgChart(results: RowResult[], servers: ServerName[], subtitle: string): string {
+  const refs = referencesOf(servers);
   const barW = 22, gap = 4, groupGap = 34;
   const groupW = servers.length * (barW + gap) - gap;
   const left = 56, right = 20, top = 78, plotH = 260, bottom = 70;
@@ -461,11 +534,12 @@ export function svgChart(results: RowResult[], servers: ServerName[], subtitle: 
   // legend
   let lx = left;
   for (const s of servers) {
+    const label = legendLabel(s);
     o.push(
       `<rect x="${lx}" y="50" width="12" height="12" fill="${COLORS[s] ?? "#888"}"/>`,
-      `<text x="${lx + 16}" y="60">${esc(s)}</text>`,
+      `<text x="${lx + 16}" y="60">${esc(label)}</text>`,
     );
-    lx += 24 + s.length * 7;
+    lx += 24 + label.length * 7;
   }
   // axis: share of the row's best
   for (const f of [0, 0.25, 0.5, 0.75, 1]) {
@@ -518,8 +592,14 @@ export function svgChart(results: RowResult[], servers: ServerName[], subtitle: 
   });
   o.push(
     `<text x="${left}" y="${height - 12}" fill="#555">Bars are scaled per row (tallest = ` +
-      `that row's best); labels are median requests/s. Rows: keep-alive with 64 connections ` +
-      `unless named otherwise.</text>`,
+      `that row's best${refs.length ? `, ${refs.join(", ")} included` : ""}); labels are ` +
+      `median requests/s. Rows: keep-alive with 64 connections unless named otherwise.</text>`,
+    ...(refs.length
+      ? [
+        `<text x="${left}" y="${height - 28}" fill="#555">${esc(refs.join(", "))}: reference ` +
+        `(Deno's own bound, bench/floor.ts), not a peer.</text>`,
+      ]
+      : []),
     "</svg>",
     "",
   );

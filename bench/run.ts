@@ -1,10 +1,11 @@
-// tuxd benchmark: tuxd vs nginx, lighttpd and h2o, one worker each, driven by wrk on loopback.
+// tuxd benchmark: tuxd vs nginx, lighttpd and h2o, one worker each, driven by wrk on loopback,
+// with deno-floor (bench/floor.ts) alongside as a reference for what Deno itself can reach.
 //
 //   deno run -A bench/run.ts [--quick] [--only ROW[,ROW]] [--servers tuxd,nginx,...]
 //                            [--runs N] [--duration S] [--warmup S] [--timeout S]
-//                            [--tuxd-main PATH]
+//                            [--tuxd-main PATH] [--out DIR]
 //
-// Writes bench/RESULTS.md and bench/results.svg. See --help.
+// Writes bench/RESULTS.md and bench/results.svg (or into --out DIR). See --help.
 
 import { parseArgs } from "node:util";
 import { cpuDelta, killAllGroups, machineCpu, NOFILE, RssSampler, treeCpu } from "./proc.ts";
@@ -12,6 +13,7 @@ import { consoleReport, markdownReport, svgChart } from "./report.ts";
 import { FILES, type Meta, type RowDef, type RowResult, ROWS, type ServerRow } from "./rows.ts";
 import {
   ALL_SERVERS,
+  isPeer,
   logTail,
   probeTuxd,
   type RunningServer,
@@ -31,15 +33,17 @@ const HELP = `Usage: deno run -A bench/run.ts [options]
 
   --quick              1 run of 5 s per server and row, 2 s warm-up (default: 3 runs of 10 s, 3 s warm-up)
   --only ROW[,ROW]     rows to run: ${ROWS.map((r) => r.id).join(", ")}
-  --servers LIST       servers, comma-separated (default: ${ALL_SERVERS.join(",")})
+  --servers LIST       servers, comma-separated (default: ${ALL_SERVERS.join(",")});
+                       deno-floor is a reference (bench/floor.ts), never a peer
   --runs N             measured runs per server and row
   --duration S         seconds per measured run
   --warmup S           seconds of the warm-up run
   --timeout S          wrk's per-request timeout (default 5; wrk's own default is 2)
   --tuxd-main PATH     tuxd entry point (default src/main.ts, relative to the repo)
+  --out DIR            where RESULTS.md and results.svg go (default: bench/, the committed ones)
   -h, --help           this text
 
-Results: bench/RESULTS.md and bench/results.svg.`;
+Results: bench/RESULTS.md and bench/results.svg, or DIR/RESULTS.md and DIR/results.svg.`;
 
 interface Options {
   quick: boolean;
@@ -50,6 +54,8 @@ interface Options {
   warmupSec: number;
   timeoutSec: number;
   tuxdMain: string;
+  /** Directory for RESULTS.md and results.svg, with a trailing slash. */
+  outDir: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -64,6 +70,7 @@ function parseOptions(argv: string[]): Options {
       warmup: { type: "string" },
       timeout: { type: "string" },
       "tuxd-main": { type: "string", default: "src/main.ts" },
+      out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -109,6 +116,10 @@ function parseOptions(argv: string[]): Options {
     warmupSec: posInt(values.warmup, quick ? 2 : 3, "--warmup"),
     timeoutSec: posInt(values.timeout, 5, "--timeout"),
     tuxdMain: values["tuxd-main"]!,
+    // absolute, since `deno fmt` runs on the written files from the repo directory
+    outDir: values.out
+      ? `${values.out.startsWith("/") ? "" : `${Deno.cwd()}/`}${values.out.replace(/\/+$/, "")}/`
+      : BENCH_DIR,
   };
 }
 
@@ -139,7 +150,8 @@ async function which(bin: string): Promise<boolean> {
 }
 
 async function ensureTools(servers: ServerName[]): Promise<void> {
-  const needed = ["wrk", "taskset", "setsid", ...servers.filter((s) => s !== "tuxd")];
+  // tuxd and deno-floor need only deno, which runs this script.
+  const needed = ["wrk", "taskset", "setsid", ...servers.filter(isPeer)];
   const missing: string[] = [];
   for (const b of needed) if (!(await which(b))) missing.push(b);
   if (missing.length === 0) return;
@@ -335,18 +347,21 @@ async function main(): Promise<void> {
     elapsedSec,
   };
   console.log("\n" + consoleReport(results, o.servers));
-  await Deno.writeTextFile(`${BENCH_DIR}RESULTS.md`, markdownReport(meta, results));
+  await Deno.mkdir(o.outDir, { recursive: true });
+  const mdPath = `${o.outDir}RESULTS.md`, svgPath = `${o.outDir}results.svg`;
+  await Deno.writeTextFile(mdPath, markdownReport(meta, results));
   const subtitle = `${meta.date}, ${m.cpuModel} (${m.nproc} cores), ${meta.mode}: ` +
     `median of ${o.runs} × ${o.durationSec} s wrk runs`;
-  await Deno.writeTextFile(`${BENCH_DIR}results.svg`, svgChart(results, o.servers, subtitle));
+  await Deno.writeTextFile(svgPath, svgChart(results, o.servers, subtitle));
   // Keep the generated files as `deno fmt` (project settings) wants them.
   await new Deno.Command("timeout", {
-    args: ["60", "deno", "fmt", "--quiet", `${BENCH_DIR}RESULTS.md`, `${BENCH_DIR}results.svg`],
+    // (--config: the project's settings also for an --out directory outside the repo)
+    args: ["60", "deno", "fmt", "--quiet", "--config", "deno.json", mdPath, svgPath],
     cwd: REPO,
     stdout: "null",
     stderr: "inherit",
   }).output().catch(() => {});
-  console.log(`\nWrote bench/RESULTS.md and bench/results.svg (${Math.round(elapsedSec)} s).`);
+  console.log(`\nWrote ${mdPath} and ${svgPath} (${Math.round(elapsedSec)} s).`);
 }
 
 async function gitRev(): Promise<string> {
@@ -390,6 +405,8 @@ async function runRow(row: RowDef, o: Options, ctx: RowContext): Promise<RowResu
       Object.assign(sr, { status: "n/a", note: ctx.tuxd.reason });
     } else if (name === "tuxd" && row.workers > 1 && !ctx.tuxd.supportsWorkers) {
       Object.assign(sr, { status: "n/a", note: "no --workers flag yet" });
+    } else if (name === "deno-floor" && row.workers > 1) {
+      Object.assign(sr, { status: "n/a", note: "reference server, one process only: skipped" });
     }
   }
   const fail = (name: ServerName, msg: string) => {
@@ -453,7 +470,7 @@ async function runRow(row: RowDef, o: Options, ctx: RowContext): Promise<RowResu
     for (const name of active) {
       await guard(name, async () => {
         const w = await wrkFor(name, o.warmupSec);
-        console.log(`  ${name.padEnd(8)} warm-up  ${fmt(w.rps)} req/s`);
+        console.log(`  ${name.padEnd(10)} warm-up  ${fmt(w.rps)} req/s`);
       });
     }
     // measured runs, alternating servers, order rotating each round
@@ -485,7 +502,7 @@ async function runRow(row: RowDef, o: Options, ctx: RowContext): Promise<RowResu
               `${errs.status}`
             : "";
           console.log(
-            `  ${name.padEnd(8)} run ${r + 1}/${o.runs}  ${fmt(w.rps)} req/s  ` +
+            `  ${name.padEnd(10)} run ${r + 1}/${o.runs}  ${fmt(w.rps)} req/s  ` +
               `${(w.bytesPerSec / 1024 ** 2).toFixed(1)} MiB/s  server ${cores.toFixed(2)} cores` +
               `  wrk ${(w.wrkCpuSec / w.durationSec).toFixed(2)} cores` +
               `  other ${other.toFixed(2)} cores${errText}`,

@@ -1,4 +1,5 @@
-// The servers under test: config generators (tuned as each server's users would tune a static
+// The servers under test, and deno-floor (bench/floor.ts), a reference shown beside them but
+// never a peer: config generators (tuned as each server's users would tune a static
 // file server) and start/stop. Every server gets one worker (or `workers`), listens on loopback
 // only, keeps all its files (pid, logs, temp paths) in the bench temp dir, and stays in the
 // foreground so that the process group we start is the server itself.
@@ -7,8 +8,18 @@ import { RUNTIME_FLAGS } from "../src/permissions.ts";
 import { type GroupProcess, processTree, sleep, spawnGroup, stopGroup } from "./proc.ts";
 
 export const PEERS = ["nginx", "lighttpd", "h2o"] as const;
-export const ALL_SERVERS = ["tuxd", ...PEERS] as const;
+/**
+ * Reference servers: measured like the others, but never peers (no "best peer", no target).
+ * deno-floor (bench/floor.ts) is the least work a Deno HTTP/1.1 server can do: Deno's own bound.
+ */
+export const REFERENCES = ["deno-floor"] as const;
+export const ALL_SERVERS = ["tuxd", ...PEERS, ...REFERENCES] as const;
 export type ServerName = typeof ALL_SERVERS[number];
+export type PeerName = typeof PEERS[number];
+
+export function isPeer(name: string): name is PeerName {
+  return (PEERS as readonly string[]).includes(name);
+}
 
 export interface ServerSetup {
   /** Document root (files to serve). */
@@ -224,6 +235,24 @@ export async function startServer(
       argv.push("--host", "127.0.0.1", "--port", String(s.port));
       if (s.workers > 1) argv.push("--workers", String(s.workers));
       configText = argv.join(" ");
+      cwd = o.repo;
+      break;
+    }
+    case "deno-floor": {
+      // One process only (no workers); same runtime flags as tuxd. See bench/floor.ts.
+      if (s.workers > 1) throw new Error("deno-floor runs one process only");
+      argv = [
+        "deno",
+        "run",
+        ...RUNTIME_FLAGS,
+        "--allow-read",
+        "--allow-net",
+        "bench/floor.ts",
+        s.root,
+        "--port",
+        String(s.port),
+      ];
+      configText = "# reference server: bench/floor.ts (not a peer)\n" + argv.join(" ");
       cwd = o.repo;
       break;
     }
