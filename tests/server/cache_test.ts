@@ -130,6 +130,43 @@ Deno.test("tuxd serves a file above --cache-file-max correctly, and fresh", asyn
   }
 });
 
+Deno.test("tuxd serves a cached object whose body goes apart from its head (GET, HEAD, pipelined)", async () => {
+  // Objects over 256 KiB keep one copy of the body and send it after the prebuilt head.
+  const large = pseudoRandom(600_000, 21);
+  const s = await tempSite({ "large.bin": large, "a.txt": "a\n" });
+  const srv = await startTuxd({ root: s.root });
+  try {
+    await withClient(srv.port, async (c) => {
+      for (let i = 0; i < 3; i++) {
+        const r = await fetchOn(c, "/large.bin");
+        assert.equal(r.status, 200);
+        assert.ok(same(r.body, large), `large.bin #${i} differs`);
+      }
+      // HEAD, GET and another file pipelined in one write: the HEAD answer carries no body, so
+      // the next response starts right after its head.
+      const from = c.total;
+      await c.write(get("/large.bin", "", "HEAD") + get("/large.bin") + get("/a.txt"));
+      const [head, full, small] = await c.responses(3, { from, heads: [0] });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get("content-length"), String(large.length));
+      assert.equal(head.body.length, 0);
+      assert.ok(same(full.body, large), "pipelined GET differs");
+      assert.equal(text(small.body), "a\n");
+    });
+    // Connection: close gets the whole body, then the close.
+    await withClient(srv.port, async (c) => {
+      await c.write(get("/large.bin", "Connection: close\r\n"));
+      const [r] = await c.responses(1);
+      assert.equal(r.headers.get("connection"), "close");
+      assert.ok(same(r.body, large), "closing GET differs");
+      assert.ok(await c.closedWithin(3000), "the connection stayed open");
+    });
+  } finally {
+    await srv.stop();
+    await s.cleanup();
+  }
+});
+
 Deno.test("tuxd evicts from a small --cache-total-max and still serves every file", async () => {
   const files: Record<string, Uint8Array> = {};
   for (let i = 0; i < 120; i++) files[`f/${i}.bin`] = pseudoRandom(1000 + i * 37, i + 1);
