@@ -207,15 +207,14 @@ export class Connection {
     try {
       await this.conn.closeWrite();
       // The slot is this connection's until run() returns: a fine scratch buffer.
-      const scratch = this.wasm.u8.subarray(this.base, this.base + this.cap);
       let drained = 0;
       while (!this.closed && drained < LINGER_MAX) {
-        const n = await this.conn.read(scratch);
+        const n = await this.conn.read(this.#slotView);
         if (n === null) break;
         drained += n;
       }
     } catch {
-      // Reset by the client, or closed by the timer or the server shutting down.
+      // Reset by the client, or closed by the sweeper or the server shutting down.
     } finally {
       this.close();
     }
