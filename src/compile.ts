@@ -2,47 +2,40 @@
 // and serves ROOT with exactly those flags and the narrow permissions they call for, fixed at
 // compile time (Deno bakes both into the binary).
 
-import { EXAMPLE_CGI, parseArgs, UsageError } from "./config.ts";
+import { type Config, EXAMPLE_CGI, parseArgs, UsageError } from "./config.ts";
 import { permissionFlags, RUNTIME_FLAGS } from "./permissions.ts";
 
-function usage(err: unknown): never {
-  if (!(err instanceof UsageError)) throw err;
-  console.error(`tuxd: ${err.message}`);
-  Deno.exit(2);
+export interface CompilePlan {
+  /** Arguments to `deno`. */
+  deno: string[];
+  /** The tuxd arguments baked into the binary. */
+  served: string[];
 }
 
-let config;
-try {
-  config = parseArgs(Deno.args);
-} catch (err) {
-  usage(err);
-}
-const root = await Deno.realPath(config.root).catch(() => {
-  console.error(`tuxd: cannot serve root '${config.root}': no such directory`);
-  Deno.exit(2);
-});
-let flags: string[];
-try {
-  flags = permissionFlags({ ...config, root });
-} catch (err) {
-  usage(err);
-}
-// The binary runs from anywhere, so the root it was compiled for is baked in as a real path,
-// and so is the bundled example's CGI directory when no ROOT was given (other paths in flags
-// are taken as given: pass them absolute).
-const rootGiven = Deno.args.includes(config.root);
-const cgiGiven = Deno.args.some((a) => a === "--cgi" || a.startsWith("--cgi="));
-const example = rootGiven || cgiGiven
-  ? []
-  : ["--cgi", `/cgi-bin/=${await Deno.realPath(EXAMPLE_CGI)}`];
-const args = [root, ...example, ...Deno.args.filter((a) => a !== config.root)];
-const output = Deno.env.get("TUXD_OUTPUT") ?? "dist/tuxd";
-const { code } = await new Deno.Command("deno", {
-  args: [
+/**
+ * The `deno compile` command for `given` (the task's arguments, parsed as `config`), with the
+ * root and the example CGI directory already resolved to real paths: the binary runs from
+ * anywhere, so they are baked in absolute (other paths in flags are taken as given).
+ */
+export function compilePlan(
+  config: Config,
+  given: readonly string[],
+  realRoot: string,
+  realExampleCgi: string,
+  output: string,
+): CompilePlan {
+  const rootGiven = given.includes(config.root);
+  const cgiGiven = given.some((a) => a === "--cgi" || a.startsWith("--cgi="));
+  // With neither a root nor --cgi, tuxd serves the bundled example and its CGI programs.
+  const example = rootGiven || cgiGiven ? [] : ["--cgi", `/cgi-bin/=${realExampleCgi}`];
+  const served = [realRoot, ...example, ...given.filter((a) => a !== config.root)];
+  const flags = permissionFlags(parseArgs(served));
+  const deno = [
     "compile",
     "--no-prompt",
     ...RUNTIME_FLAGS,
     ...flags,
+    // Loaded at run time from the binary's embedded files, not the disk.
     "--include",
     "build/tuxd.wasm",
     "--include",
@@ -50,10 +43,50 @@ const { code } = await new Deno.Command("deno", {
     "--output",
     output,
     "src/main.ts",
-    ...args,
-  ],
-  stdout: "inherit",
-  stderr: "inherit",
-}).output();
-if (code === 0) console.log(`tuxd: wrote ${output} (serves ${root} with: ${args.join(" ")})`);
-Deno.exit(code);
+    ...served,
+  ];
+  return { deno, served };
+}
+
+function fail(message: string): never {
+  console.error(`tuxd: ${message}`);
+  Deno.exit(2);
+}
+
+async function main(args: string[]): Promise<number> {
+  let config;
+  try {
+    config = parseArgs(args);
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message);
+    throw err;
+  }
+  const root = await Deno.realPath(config.root).catch(() =>
+    fail(`cannot serve root '${config.root}': no such directory`)
+  );
+  const output = Deno.env.get("TUXD_OUTPUT") ?? "dist/tuxd";
+  let plan;
+  try {
+    plan = compilePlan(config, args, root, await Deno.realPath(EXAMPLE_CGI), output);
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message);
+    throw err;
+  }
+  const { code } = await new Deno.Command("deno", {
+    args: plan.deno,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (code !== 0) {
+    // The usual cause offline: deno compile fetches its runtime (denort) on first use.
+    console.error(
+      `tuxd: deno compile failed (exit ${code}); it needs the denort runtime from dl.deno.land, ` +
+        "or a local copy named by DENORT_BIN",
+    );
+    return code;
+  }
+  console.log(`tuxd: wrote ${output} (serves ${root} with: ${plan.served.join(" ")})`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
