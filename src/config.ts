@@ -30,6 +30,8 @@ export interface Config {
   headTimeout: number;
   /** Seconds an idle keep-alive connection is kept. Default 30. */
   idleTimeout: number;
+  /** Seconds a client may take no response bytes before it is dropped (nginx's send_timeout). 60. */
+  sendTimeout: number;
   /** Bytes per second a request body must average after the first head-timeout. 1 KiB. */
   minBodyRate: number;
   /** Server isolates sharing the port (SO_REUSEPORT), each with its own cache; 0 = one per core. */
@@ -90,6 +92,7 @@ export const DEFAULTS: Readonly<Config> = {
   discardBodyMax: 64 * 1024,
   headTimeout: 10,
   idleTimeout: 30,
+  sendTimeout: 60,
   minBodyRate: 1024,
   workers: 1,
   listing: false,
@@ -163,6 +166,12 @@ const FLAGS: Record<string, Flag> = {
   ),
   "--head-timeout": flag("headTimeout", "seconds", "SECONDS", "time to send a request head (408)"),
   "--idle-timeout": flag("idleTimeout", "seconds", "SECONDS", "idle keep-alive connection closed"),
+  "--send-timeout": flag(
+    "sendTimeout",
+    "seconds",
+    "SECONDS",
+    "client taking no response bytes dropped",
+  ),
   "--min-body-rate": flag(
     "minBodyRate",
     "size",

@@ -19,7 +19,7 @@ export const enum Phase {
   Busy,
   /** Waiting for request body bytes: the minimum body rate applies. */
   Body,
-  /** Half-closed, draining input until the client closes too (or LINGER_MS passes). */
+  /** Half-closed, draining input until the client closes too (see LINGER_MS). */
   Closing,
 }
 
@@ -43,8 +43,14 @@ const TRUE = Promise.resolve(true);
 /** Most bytes copied into one write when batching small responses. */
 const BATCH_MAX = 256 * 1024;
 
-/** How long, and for how many bytes, a closing connection keeps draining its input. */
-export const LINGER_MS = 2000;
+/**
+ * A closing connection drains its input until the client has sent nothing for LINGER_MS, for
+ * LINGER_TOTAL_MS and LINGER_MAX bytes at most (nginx's lingering_timeout and lingering_time).
+ * The wait is for silence, not a fixed time: a slow reader may still be taking megabytes of the
+ * last response from the kernel's buffer, and closing while its bytes arrive would reset it.
+ */
+export const LINGER_MS = 5000;
+export const LINGER_TOTAL_MS = 30_000;
 const LINGER_MAX = 4 * 1024 * 1024;
 
 export class Connection {
@@ -57,8 +63,14 @@ export class Connection {
   filled = 0;
   /** A new connection owes its first request head within the head deadline. */
   phase = Phase.Head;
-  /** When the current phase began (ms since the epoch). */
+  /** When the current phase began (ms since the epoch); in Closing, when input last came. */
   since = coarseNow();
+  /** When the write in progress began, or 0: the send timeout is measured from it. */
+  sendSince = 0;
+  /** When the lingering close began. */
+  lingerSince = 0;
+  /** Set while the rest of an unread body is dropped: its response has been sent. */
+  discarding = false;
   /**
    * The current request body's arrival: bytes received, and the time spent waiting for them
    * (only waiting counts: a handler slow to consume the body is not the client's fault).
@@ -145,14 +157,21 @@ export class Connection {
 
   /** Writes all of `bytes`, waiting for the socket to drain (backpressure). */
   write(bytes: Uint8Array): Promise<void> {
+    this.sendSince = coarseNow();
     // Most writes complete whole: only a short one needs the loop (and its subarray).
-    return this.conn.write(bytes).then((n) =>
-      n < bytes.length ? this.#writeRest(bytes, n) : undefined
-    );
+    return this.conn.write(bytes).then((n) => {
+      if (n < bytes.length) return this.#writeRest(bytes, n);
+      this.sendSince = 0;
+    });
   }
 
+  /** Writes the rest of `bytes` from `off`; the send timeout restarts with every piece taken. */
   async #writeRest(bytes: Uint8Array, off: number): Promise<void> {
-    while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+    while (off < bytes.length) {
+      this.sendSince = coarseNow();
+      off += await this.conn.write(bytes.subarray(off));
+    }
+    this.sendSince = 0;
   }
 
   /**
@@ -203,7 +222,7 @@ export class Connection {
     if (this.closed) return;
     // The server's sweeper closes a connection left in this phase too long.
     this.phase = Phase.Closing;
-    this.since = coarseNow();
+    this.since = this.lingerSince = coarseNow();
     try {
       await this.conn.closeWrite();
       // The slot is this connection's until run() returns: a fine scratch buffer.
@@ -212,6 +231,7 @@ export class Connection {
         const n = await this.conn.read(this.#slotView);
         if (n === null) break;
         drained += n;
+        this.since = coarseNow();
       }
     } catch {
       // Reset by the client, or closed by the sweeper or the server shutting down.
@@ -251,7 +271,6 @@ export class Connection {
           this.start += r;
           if (!(await this.#slow(head, r))) return await this.flush();
         }
-        this.#enter(this.start < this.filled ? Phase.Head : Phase.Idle);
       }
       const q = this.#queue;
       if (q.length === 1) {
@@ -259,9 +278,13 @@ export class Connection {
         const only = q[0];
         q.length = 0;
         this.#queued = 0;
+        this.sendSince = coarseNow();
         const n = await this.conn.write(only);
         if (n < only.length) await this.#writeRest(only, n);
+        this.sendSince = 0;
       } else await this.flush();
+      // The idle and head clocks start once the responses are out, not while they are sent.
+      this.#enter(this.start < this.filled ? Phase.Head : Phase.Idle);
     }
   }
 
@@ -273,10 +296,14 @@ export class Connection {
     const res = new Responder(this, req);
     await this.site.handle(req, res);
     let keep = req.wantsKeepAlive && !res.closeAfter;
-    if (req.body && !req.body.done) {
+    if (keep && req.body && !req.body.done) {
       // The handler left (part of) the body unread: drop it to find the next request, within
-      // a limit; past it (or on a bad body) the framing is abandoned with the connection.
-      keep = keep && await req.body.discard(this.limits.discardBodyMax);
+      // a limit; past it (or on a bad body) the framing is abandoned with the connection. The
+      // response goes first: the client need not finish sending to learn it.
+      await this.flush();
+      this.discarding = true;
+      keep = await req.body.discard(this.limits.discardBodyMax);
+      this.discarding = false;
     }
     return keep && !this.closed && !this.ending;
   }

@@ -5,7 +5,14 @@
 import * as abi from "./abi.ts";
 import { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
-import { Connection, isDisconnect, LINGER_MS, Phase, type Site } from "./connection.ts";
+import {
+  Connection,
+  isDisconnect,
+  LINGER_MS,
+  LINGER_TOTAL_MS,
+  Phase,
+  type Site,
+} from "./connection.ts";
 import { type Handler, runChain } from "./handler.ts";
 import { HeadBuilder } from "./head.ts";
 import { CgiHandler } from "./cgi/handler.ts";
@@ -166,6 +173,12 @@ export async function startServer(config: Config, root: string): Promise<Server>
 function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
   const now = Date.now();
   for (const c of connections) {
+    if (c.sendSince !== 0) {
+      // A response is being written: no other clock runs, and a client that takes nothing
+      // for --send-timeout is dropped (nginx's send_timeout).
+      if (now - c.sendSince > config.sendTimeout * 1000) c.close();
+      continue;
+    }
     const age = now - c.since;
     if (c.phase === Phase.Idle && age > config.idleTimeout * 1000) {
       c.close();
@@ -173,14 +186,18 @@ function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
       // 408 to a client that sent part of a head; a silent close to one that sent nothing
       // (a browser's speculative connection is not a request, RFC 9110 §15.5.9).
       c.abort(c.filled > c.start ? errorResponse(wasm, 408, abi.CONN_CLOSE) : null);
-    } else if (c.phase === Phase.Closing && age > LINGER_MS) {
+    } else if (
+      c.phase === Phase.Closing && (age > LINGER_MS || now - c.lingerSince > LINGER_TOTAL_MS)
+    ) {
       c.close();
     } else if (c.phase === Phase.Body) {
       // A body trickling in slower than --min-body-rate, averaged over the time spent waiting
       // for it after a head-timeout's grace.
       const seconds = c.bodyWaitMs(now) / 1000;
       if (seconds > config.headTimeout && c.bodyBytes / seconds < config.minBodyRate) {
-        c.abort(errorResponse(wasm, 408, abi.CONN_CLOSE));
+        // A body dropped after its response was sent: a 408 now would answer nothing.
+        if (c.discarding) c.close();
+        else c.abort(errorResponse(wasm, 408, abi.CONN_CLOSE));
       }
     }
   }

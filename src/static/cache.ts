@@ -160,14 +160,16 @@ export class ObjectCache {
       this.#budget.total += obj.bytes;
       this.#evict(tick);
     }
-    if (obj.keys.length >= MAX_KEYS_PER_OBJECT) return;
     const keys = this.#byHash.get(hash) ?? [];
-    if (
-      keys.some((k) => k.obj === obj && k.key.length === key.length && bytesEqual(key, 0, k.key))
-    ) {
+    const same = keys.find((k) => k.key.length === key.length && bytesEqual(key, 0, k.key));
+    if (same?.obj === obj) return;
+    if (obj.keys.length >= MAX_KEYS_PER_OBJECT) {
+      // The path now leads elsewhere (a new index file, a retargeted link): never to the old.
+      if (same) this.#dropKey(hash, same);
       return;
     }
-    keys.push({ key, obj });
+    if (same) same.obj = obj;
+    else keys.push({ key, obj });
     obj.keys.push(key);
     this.#byHash.set(hash, keys);
   }

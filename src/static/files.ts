@@ -114,7 +114,10 @@ export class StaticFiles {
     if (method !== abi.METHOD_GET && method !== abi.METHOD_HEAD) return false;
     const flags = i32[(abi.REQ + abi.REQ_FLAGS) >> 2];
     if (flags & SLOW_FLAGS) return false;
-    if ((flags & abi.F_CONTENT_LENGTH) && i32[(abi.REQ + abi.REQ_CL_LO) >> 2] !== 0) return false;
+    if (
+      (flags & abi.F_CONTENT_LENGTH) &&
+      (i32[(abi.REQ + abi.REQ_CL_LO) >> 2] | i32[(abi.REQ + abi.REQ_CL_HI) >> 2]) !== 0
+    ) return false;
     const obj = this.#cache.find(
       i32[(abi.REQ + abi.REQ_PATH_HASH) >> 2],
       this.#w.u8,
@@ -151,8 +154,23 @@ export class StaticFiles {
    * set (a backend is configured), other methods and missing files are declined instead.
    */
   async handle(req: Request, res: Responder): Promise<boolean> {
+    const tick = this.#clock.tick;
     await this.#handle(req, res);
+    if (req.methodId === abi.METHOD_GET || req.methodId === abi.METHOD_HEAD) {
+      this.#forgetUnchecked(req, tick);
+    }
     return res.sent;
+  }
+
+  /**
+   * A GET or HEAD whose raw path maps to a cached object always rechecks it on the slow path
+   * (#resource). If it never got there (the file is gone, or is now a directory), the object
+   * must go too, or the fast path would keep answering with it.
+   */
+  #forgetUnchecked(req: Request, tick: number): void {
+    const key = latin1Bytes(req.rawPath);
+    const obj = this.#cache.find(req.pathHash, key, 0, key.length);
+    if (obj && obj.checkedTick < tick) this.#cache.remove(obj);
   }
 
   async #handle(req: Request, res: Responder): Promise<void> {

@@ -84,6 +84,11 @@ Deno.test("tuxd serves object-cache hits with the same bytes and sees changes on
       await Deno.remove(`${s.root}/page.txt`);
       ms = await until(c, "/page.txt", (r) => r.status === 404, 1500, "deleted");
       console.log(`  deletion seen after ${ms} ms`);
+      // And 404 from then on, within the second and after it: the object is gone too.
+      for (let i = 0; i < 30; i++) {
+        assert.equal((await fetchOn(c, "/page.txt")).status, 404, `request ${i} after deletion`);
+        await sleep(50);
+      }
 
       // Back, by rename over it (a new inode).
       await Deno.writeTextFile(`${s.root}/page.txt.tmp`, "renamed in\n");
@@ -200,6 +205,50 @@ Deno.test("tuxd evicts from a small --cache-total-max and still serves every fil
     });
   } finally {
     await srv?.stop();
+    await s.cleanup();
+  }
+});
+
+Deno.test("tuxd never answers a cached path from the object when the file became a directory", async () => {
+  const s = await tempSite({ "d/index.html": "first index\n", "x": "file\n" });
+  const srv = await startTuxd({ root: s.root });
+  try {
+    await withClient(srv.port, async (c) => {
+      for (let i = 0; i < 3; i++) assert.equal(text((await fetchOn(c, "/x")).body), "file\n");
+      await Deno.remove(`${s.root}/x`);
+      await Deno.mkdir(`${s.root}/x`);
+      await until(c, "/x", (r) => r.status === 301, 1500, "directory redirect");
+      for (let i = 0; i < 30; i++) {
+        assert.equal((await fetchOn(c, "/x")).status, 301, `request ${i} after the change`);
+        await sleep(50);
+      }
+    });
+  } finally {
+    await srv.stop();
+    await s.cleanup();
+  }
+});
+
+Deno.test("tuxd's fast path never takes a body's bytes for a request (Content-Length past 2^32)", async () => {
+  const s = await tempSite({ "a.txt": "cached\n", "marker.txt": "smuggled\n" });
+  const srv = await startTuxd({ root: s.root, args: ["--max-body", "8G"] });
+  try {
+    // Warm the object cache so the request below meets the fast path.
+    await withClient(srv.port, async (c) => {
+      for (let i = 0; i < 3; i++) await fetchOn(c, "/a.txt");
+    });
+    for (const length of ["4294967296", "4294967297", "8589934591"]) {
+      await withClient(srv.port, async (c) => {
+        // The "body" looks like a request: it must be read as body (or the connection closed).
+        await c.write(get("/a.txt", `Content-Length: ${length}\r\n`) + get("/marker.txt"));
+        await c.closedWithin(1500);
+        const all = text(c.received);
+        assert.ok(!all.includes("smuggled"), `Content-Length ${length}: ${all}`);
+        assert.ok((all.match(/^HTTP\/1\.1 /gm) ?? []).length <= 1, all);
+      });
+    }
+  } finally {
+    await srv.stop();
     await s.cleanup();
   }
 });

@@ -248,3 +248,67 @@ Deno.test("tuxd delivers the whole response before closing on unread input", asy
     await s.cleanup();
   }
 });
+
+Deno.test("tuxd answers a request whose body it does not read before the body has all come", async () => {
+  const s = await site();
+  const srv = await startTuxd({ root: s.root });
+  try {
+    await withClient(srv.port, async (c) => {
+      // POST to a static file: 405, whatever the body. Only 100 of 50,000 bytes are sent yet.
+      await c.write("POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n\r\n");
+      await c.write(new Uint8Array(100));
+      const [r] = await c.responses(1, { timeoutMs: 2000 });
+      assert.equal(r.status, 405);
+      // The rest of the body is dropped, and the connection carries the next request.
+      const from = c.total;
+      await c.write(new Uint8Array(49_900));
+      await c.write(get("/a.txt"));
+      const [next] = await c.responses(1, { from });
+      assert.equal(next.status, 200);
+      assert.equal(text(next.body), A);
+    });
+  } finally {
+    await srv.stop();
+    await s.cleanup();
+  }
+});
+
+Deno.test("tuxd's lingering close waits while a slow reader still sends, and never resets it", async () => {
+  // The client reads the last response slowly and keeps sending a byte now and then; the
+  // server, done writing, drains input until the client is silent (or closes), then closes.
+  const big = pseudoRandom(5 * 1024 * 1024, 12);
+  const s = await tempSite({ "big.bin": big });
+  const srv = await startTuxd({ root: s.root });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: srv.port });
+  const parts: Uint8Array[] = [];
+  let error = "";
+  try {
+    await conn.write(bytes(get("/big.bin", "Connection: close\r\n")));
+    const buf = new Uint8Array(64 * 1024);
+    const slowUntil = Date.now() + 6000;
+    while (Date.now() < slowUntil) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      parts.push(buf.slice(0, n));
+      await conn.write(bytes("x"));
+      await sleep(100);
+    }
+    await conn.closeWrite();
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      parts.push(buf.slice(0, n));
+    }
+  } catch (e) {
+    error = (e as Error).name;
+  } finally {
+    conn.close();
+    await srv.stop();
+    await s.cleanup();
+  }
+  const raw = concat(parts);
+  const he = str(raw.subarray(0, 1000)).indexOf("\r\n\r\n") + 4;
+  assert.equal(error, "", "the connection was reset");
+  assert.equal(raw.length - he, big.length, "body cut short");
+});

@@ -1,11 +1,13 @@
 /**
  * Slow and greedy clients: 200 slowloris connections do not starve a normal client, a client
- * that does not finish its head within --head-timeout gets 408 and is closed, and past
- * --max-connections new connections get a clean 503 while the admitted ones are served.
+ * that does not finish its head within --head-timeout gets 408 and is closed, past
+ * --max-connections new connections get a clean 503 while the admitted ones are served, a
+ * client that stops reading is dropped after --send-timeout, and a slow reader is never cut
+ * off by the idle or head timeouts while its response is still being sent.
  */
 import assert from "node:assert/strict";
-import { startTuxd, text } from "../_util/server.ts";
-import { Client, get, sleep, tempSite } from "./_helpers.ts";
+import { parseResponses, startTuxd, text } from "../_util/server.ts";
+import { bytes, Client, concat, get, pseudoRandom, sleep, tempSite } from "./_helpers.ts";
 
 const PAGE = "<p>served</p>\n";
 
@@ -193,6 +195,94 @@ Deno.test("tuxd refuses connections past --max-connections with 503", async () =
   } finally {
     await closeAll(idle);
     await closeAll(extra);
+    await srv.stop();
+    await s.cleanup();
+  }
+});
+
+/** Connects, sends `request`, waits `pauseMs` without reading, then reads for up to `readMs`. */
+async function pausedRead(port: number, request: string, pauseMs: number, readMs: number) {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const parts: Uint8Array[] = [];
+  let reset = false;
+  try {
+    await conn.write(bytes(request));
+    await sleep(pauseMs);
+    const buf = new Uint8Array(256 * 1024);
+    const deadline = Date.now() + readMs;
+    while (Date.now() < deadline) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      parts.push(buf.slice(0, n));
+    }
+  } catch {
+    reset = true;
+  } finally {
+    conn.close();
+  }
+  return { raw: concat(parts), reset };
+}
+
+Deno.test("tuxd drops a client that takes no response bytes for --send-timeout", async () => {
+  const big = pseudoRandom(24 * 1024 * 1024, 5);
+  const s = await tempSite({ "big.bin": big, "index.html": PAGE });
+  const srv = await startTuxd({
+    root: s.root,
+    args: ["--max-connections", "1", "--send-timeout", "1"],
+  });
+  try {
+    // A holds the only slot and reads nothing of its 24 MiB.
+    const stalled = pausedRead(srv.port, get("/big.bin"), 3500, 3000);
+    await sleep(300);
+    const early = await Client.open(srv.port);
+    assert.ok(await early.closedWithin(2000));
+    assert.equal((await early.responses(1))[0].status, 503, "the slot was not taken");
+    await early.close();
+    // Past the send timeout the slot is free again.
+    await sleep(2500);
+    const later = await Client.open(srv.port);
+    await later.write(get("/index.html"));
+    const [r] = await later.responses(1, { timeoutMs: 3000 });
+    assert.equal(r.status, 200);
+    await later.close();
+    const { raw } = await stalled;
+    assert.ok(raw.length < big.length, `the stalled client got all ${raw.length} bytes`);
+  } finally {
+    await srv.stop();
+    await s.cleanup();
+  }
+});
+
+Deno.test("tuxd sends a slow reader its whole cached response despite short idle and head timeouts", async () => {
+  // The response is larger than the kernel's socket buffers, so its write is still pending
+  // while the client pauses: the idle (and head) clocks must not run until it is done.
+  const big = pseudoRandom(24 * 1024 * 1024, 6);
+  const s = await tempSite({ "big.bin": big, "a.txt": PAGE });
+  const srv = await startTuxd({
+    root: s.root,
+    args: [
+      "--idle-timeout",
+      "1",
+      "--head-timeout",
+      "1",
+      "--cache-file-max",
+      "32M",
+      "--cache-total-max",
+      "64M",
+    ],
+  });
+  try {
+    for (const [what, extra] of [["alone", ""], ["with a partial pipelined head", "GET /a.txt"]]) {
+      // Twice: the first load puts it in the object cache, the second is a fast-path hit.
+      for (let round = 0; round < 2; round++) {
+        const { raw } = await pausedRead(srv.port, get("/big.bin") + extra, 2000, 10_000);
+        const [r] = parseResponses(raw);
+        assert.equal(r?.status, 200, `${what}, round ${round}`);
+        assert.equal(r.body.length, big.length, `${what}, round ${round}: body cut short`);
+        assert.ok(r.body.every((b, i) => b === big[i]), `${what}, round ${round}: wrong bytes`);
+      }
+    }
+  } finally {
     await srv.stop();
     await s.cleanup();
   }
