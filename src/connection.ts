@@ -263,11 +263,13 @@ export class Connection {
           break;
         }
         if (r < 0) return await this.#fatal(r);
-        this.#enter(Phase.Busy);
+        // A fast-path answer is synchronous: no clock can look at the phase until the write,
+        // which has its own (sendSince).
         if (this.site.fast(this, head, r)) {
           this.start += r;
           if (this.ending) return await this.flush();
         } else {
+          this.#enter(Phase.Busy);
           this.start += r;
           if (!(await this.#slow(head, r))) return await this.flush();
         }
