@@ -30,7 +30,7 @@ export interface Config {
   headTimeout: number;
   /** Seconds an idle keep-alive connection is kept. Default 30. */
   idleTimeout: number;
-  /** Seconds a client may take no response bytes before it is dropped (nginx's send_timeout). 60. */
+  /** Seconds a response write may stay pending before the client is dropped (nginx's send_timeout). 60. */
   sendTimeout: number;
   /** Bytes per second a request body must average after the first head-timeout. 1 KiB. */
   minBodyRate: number;
@@ -170,7 +170,7 @@ const FLAGS: Record<string, Flag> = {
     "sendTimeout",
     "seconds",
     "SECONDS",
-    "client taking no response bytes dropped",
+    "client leaving a write pending dropped",
   ),
   "--min-body-rate": flag(
     "minBodyRate",

@@ -69,8 +69,8 @@ export class Connection {
   sendSince = 0;
   /** When the lingering close began. */
   lingerSince = 0;
-  /** Set while the rest of an unread body is dropped: its response has been sent. */
-  discarding = false;
+  /** The slow-path request's responder, while it is handled. */
+  #res: Responder | null = null;
   /**
    * The current request body's arrival: bytes received, and the time spent waiting for them
    * (only waiting counts: a handler slow to consume the body is not the client's fault).
@@ -295,17 +295,19 @@ export class Connection {
     const req = new Request(this.wasm, this.remoteAddr, head, len);
     const hasBody = req.contentLength > 0 || (req.flags & abi.F_CHUNKED) !== 0;
     if (hasBody) req.body = new BodyReader(this, req);
-    const res = new Responder(this, req);
-    await this.site.handle(req, res);
+    const res = this.#res = new Responder(this, req);
+    try {
+      await this.site.handle(req, res);
+    } finally {
+      this.#res = null;
+    }
     let keep = req.wantsKeepAlive && !res.closeAfter;
     if (keep && req.body && !req.body.done) {
       // The handler left (part of) the body unread: drop it to find the next request, within
       // a limit; past it (or on a bad body) the framing is abandoned with the connection. The
       // response goes first: the client need not finish sending to learn it.
       await this.flush();
-      this.discarding = true;
       keep = await req.body.discard(this.limits.discardBodyMax);
-      this.discarding = false;
     }
     return keep && !this.closed && !this.ending;
   }
@@ -326,6 +328,14 @@ export class Connection {
   leaveBody(): void {
     this.bodyWaited += Date.now() - this.bodyWaitStart;
     this.phase = Phase.Busy;
+  }
+
+  /**
+   * Whether the current request's response has begun (its head queued or sent). A body still
+   * arriving then may be one a program reads while it answers, or one dropped after the answer.
+   */
+  get answered(): boolean {
+    return this.#res === null || this.#res.sent;
   }
 
   /** Milliseconds spent waiting for the current request's body so far. */

@@ -195,8 +195,9 @@ function sweep(wasm: Wasm, connections: Set<Connection>, config: Config): void {
       // for it after a head-timeout's grace.
       const seconds = c.bodyWaitMs(now) / 1000;
       if (seconds > config.headTimeout && c.bodyBytes / seconds < config.minBodyRate) {
-        // A body dropped after its response was sent: a 408 now would answer nothing.
-        if (c.discarding) c.close();
+        // Once a response has begun (a program streaming while it reads, or a body dropped
+        // after the answer), a 408 would be a second answer inside or after the first.
+        if (c.answered) c.close();
         else c.abort(errorResponse(wasm, 408, abi.CONN_CLOSE));
       }
     }

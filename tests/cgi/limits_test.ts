@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { parseResponses, startTuxd } from "../_util/server.ts";
+import { Client, sleep } from "../server/_helpers.ts";
 import {
   exchange,
   latin1,
@@ -35,6 +36,8 @@ const SCRIPTS: Record<string, string> = {
   // Writes for ever; the client reads a little and leaves.
   "writer.sh": `${SH}printf 'Content-Type: text/plain\\n\\n'\nyes tuxd &\n` +
     `echo "$$ $!" > "$MARKS/writer.pids"\nwait\n`,
+  // Answers at once, then echoes its input: the response streams while the body arrives.
+  "echo.sh": `${SH}printf 'Content-Type: text/plain\\n\\nstart\\n'\nexec cat\n`,
   "big.sh": `${SH}printf 'Content-Type: application/octet-stream\\n\\n'\n` +
     `exec yes '${LINE.slice(0, -1)}' | head -c ${BIG}\n`,
 };
@@ -202,6 +205,31 @@ Deno.test("CGI: 50 MiB of output stream through with tuxd's memory bounded", asy
       `peak RSS grew ${mib(after - before)} MiB (from ${mib(before)})`,
     );
   } finally {
+    await srv.stop();
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("CGI: a body slower than --min-body-rate ends a streaming response without a 408 in it", async () => {
+  const { base, cgi } = await setup("tuxd-cgi-slowbody-");
+  const srv = await startTuxd({
+    args: ["--cgi", `/cgi-bin/=${cgi}`, "--head-timeout", "1", "--min-body-rate", "10K"],
+  });
+  const c = await Client.open(srv.port);
+  try {
+    await c.write(`POST /cgi-bin/echo.sh HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n`);
+    // 500 bytes a second: the program's answer has begun long before the rate check fails.
+    for (let i = 0; i < 30 && !c.eof; i++) {
+      await c.write(new Uint8Array(100).fill(0x61)).catch(() => {});
+      await sleep(200);
+    }
+    assert.ok(await c.closedWithin(3000), "the connection was not closed");
+    const all = latin1(c.received);
+    assert.match(all, /^HTTP\/1\.1 200 /);
+    assert.match(all, /start\n/);
+    assert.equal(all.indexOf("HTTP/1.1", 1), -1, `a second response: ${all.slice(0, 400)}`);
+  } finally {
+    await c.close();
     await srv.stop();
     await Deno.remove(base, { recursive: true });
   }
