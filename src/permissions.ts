@@ -10,11 +10,17 @@ import { WASM_URL } from "./wasm.ts";
 const SOURCE = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
 
 /**
- * V8 settings for the server process: a 4 MiB young generation keeps peak memory near 80 MB
+ * V8 settings for the server process. A 4 MiB young generation keeps peak memory near 80 MB
  * under load where V8's default let it pass 100 MB, at no measured cost in throughput (the
- * per-request garbage is small and short-lived, so scavenges stay cheap).
+ * per-request garbage is small and short-lived, so scavenges stay cheap). With 1,000 open
+ * connections some of each request's garbage (Deno's pending read ops) lives long enough to be
+ * promoted; V8's default growth let the old generation reach 4x the ~9 MB that survives, while
+ * doubling it keeps peak memory near 88 MB instead of 107 MB, for about 2% more CPU there (a
+ * full collection every ~0.6 s instead of every ~1.5 s) and none at 64 connections.
  */
-export const RUNTIME_FLAGS: readonly string[] = ["--v8-flags=--max-semi-space-size=4"];
+export const RUNTIME_FLAGS: readonly string[] = [
+  "--v8-flags=--max-semi-space-size=4,--heap-growing-percent=100",
+];
 
 export function permissionFlags(config: Config): string[] {
   // Deno's permission lists are comma-separated: a path with a comma cannot be granted.
