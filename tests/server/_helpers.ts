@@ -38,6 +38,31 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * Reads `conn` into `parts` until the peer closes or `ms` pass (`each` runs after every read);
+ * a reset is thrown to the caller.
+ */
+export async function readInto(
+  conn: Deno.Conn,
+  parts: Uint8Array[],
+  ms: number,
+  each?: () => Promise<void>,
+): Promise<void> {
+  const buf = new Uint8Array(64 * 1024);
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const n = await conn.read(buf);
+    if (n === null) return;
+    parts.push(buf.slice(0, n));
+    await each?.();
+  }
+}
+
+/** What follows the first response head in `raw`. */
+export function afterHead(raw: Uint8Array): Uint8Array {
+  return raw.subarray(str(raw.subarray(0, 1000)).indexOf("\r\n\r\n") + 4);
+}
+
 /** `GET path HTTP/1.1` with Host and any extra field lines. */
 export function get(path: string, extra = "", method = "GET"): string {
   return `${method} ${path} HTTP/1.1\r\nHost: t\r\n${extra}\r\n`;

@@ -6,13 +6,14 @@
 import assert from "node:assert/strict";
 import { startTuxd, text } from "../_util/server.ts";
 import {
+  afterHead,
   bytes,
   Client,
   concat,
   get,
   pseudoRandom,
+  readInto,
   sleep,
-  str,
   tempSite,
   withClient,
 } from "./_helpers.ts";
@@ -222,21 +223,13 @@ Deno.test("tuxd delivers the whole response before closing on unread input", asy
         }
         // A client busy elsewhere: it reads only after the server has written everything.
         await sleep(500);
-        const buf = new Uint8Array(64 * 1024);
-        const deadline = Date.now() + 5000;
-        while (Date.now() < deadline) {
-          const n = await conn.read(buf);
-          if (n === null) break;
-          parts.push(buf.slice(0, n));
-        }
+        await readInto(conn, parts, 5000);
       } catch (e) {
         error = (e as Error).name;
       } finally {
         conn.close();
       }
-      const raw = concat(parts);
-      const he = str(raw.subarray(0, 1000)).indexOf("\r\n\r\n") + 4;
-      const body = raw.subarray(he);
+      const body = afterHead(concat(parts));
       assert.ok(
         body.length === big.length,
         `${what}: ${body.length} of ${big.length} body bytes arrived${error ? ` (${error})` : ""}`,
@@ -284,22 +277,12 @@ Deno.test("tuxd's lingering close waits while a slow reader still sends, and nev
   let error = "";
   try {
     await conn.write(bytes(get("/big.bin", "Connection: close\r\n")));
-    const buf = new Uint8Array(64 * 1024);
-    const slowUntil = Date.now() + 6000;
-    while (Date.now() < slowUntil) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      parts.push(buf.slice(0, n));
+    await readInto(conn, parts, 6000, async () => {
       await conn.write(bytes("x"));
       await sleep(100);
-    }
+    });
     await conn.closeWrite();
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      parts.push(buf.slice(0, n));
-    }
+    await readInto(conn, parts, 5000);
   } catch (e) {
     error = (e as Error).name;
   } finally {
@@ -307,8 +290,6 @@ Deno.test("tuxd's lingering close waits while a slow reader still sends, and nev
     await srv.stop();
     await s.cleanup();
   }
-  const raw = concat(parts);
-  const he = str(raw.subarray(0, 1000)).indexOf("\r\n\r\n") + 4;
   assert.equal(error, "", "the connection was reset");
-  assert.equal(raw.length - he, big.length, "body cut short");
+  assert.equal(afterHead(concat(parts)).length, big.length, "body cut short");
 });

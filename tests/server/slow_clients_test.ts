@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { parseResponses, startTuxd, text } from "../_util/server.ts";
-import { bytes, Client, concat, get, pseudoRandom, sleep, tempSite } from "./_helpers.ts";
+import { bytes, Client, concat, get, pseudoRandom, readInto, sleep, tempSite } from "./_helpers.ts";
 
 const PAGE = "<p>served</p>\n";
 
@@ -208,13 +208,7 @@ async function pausedRead(port: number, request: string, pauseMs: number, readMs
   try {
     await conn.write(bytes(request));
     await sleep(pauseMs);
-    const buf = new Uint8Array(256 * 1024);
-    const deadline = Date.now() + readMs;
-    while (Date.now() < deadline) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      parts.push(buf.slice(0, n));
-    }
+    await readInto(conn, parts, readMs);
   } catch {
     reset = true;
   } finally {
