@@ -8,6 +8,15 @@ import { type ConnMode, HeadBuilder } from "./head.ts";
 import type { Request } from "./request.ts";
 import type { Wasm } from "./wasm.ts";
 
+/**
+ * How much of a large body goes out in the same write as its head: the head and the beginning
+ * of the file in one packet, which is what nginx's `tcp_nopush` is for (with TCP_NODELAY a head
+ * written alone is a tiny segment of its own, and a wake-up of the client for it). Measured on
+ * loopback with wrk: 1 MiB cached files 20-30 % and 10 MiB streamed files ~10 % faster than a
+ * head alone; 16 KiB and 192 KiB helped less.
+ */
+export const LEAD_BYTES = 64 * 1024;
+
 const TEXT_PLAIN = latin1Bytes("text/plain; charset=utf-8");
 const CRLF = latin1Bytes("\r\n");
 const LAST_CHUNK = latin1Bytes("0\r\n\r\n");
@@ -148,21 +157,25 @@ export class Responder {
    */
   async sendBody(file: Deno.FsFile, start: number, length: number): Promise<void> {
     if (length <= 0) return;
-    await this.c.flush();
     const buf = pool.pop() ?? new Uint8Array(FILE_CHUNK);
     try {
       file.seekSync(start, Deno.SeekMode.Start);
       let left = length;
+      // The first piece is small so that it joins the queued head in one write (LEAD_BYTES).
+      let piece = Math.min(LEAD_BYTES, buf.length);
       while (left > 0) {
         // A synchronous read, as nginx reads without aio: a page-cache hit costs tens of
         // microseconds, far less than the thread-pool round trip of an async file read.
-        const n = file.readSync(buf.subarray(0, Math.min(left, buf.length)));
+        const n = file.readSync(buf.subarray(0, Math.min(left, piece)));
         if (n === null || n === 0) {
+          await this.c.flush();
           this.c.ending = true;
           return;
         }
-        await this.c.write(buf.subarray(0, n));
+        this.c.push(buf.subarray(0, n));
+        await this.c.flush();
         left -= n;
+        piece = buf.length;
       }
     } finally {
       if (pool.length < POOL_MAX) pool.push(buf);

@@ -3,6 +3,7 @@
 // parse, a hash lookup and one write. The Date field is refreshed once a second by rebuilding
 // a hot object's response, never per request.
 
+import { LEAD_BYTES } from "../respond.ts";
 import { bytesEqual } from "../bytes.ts";
 
 /** One representation of a file: the identity bytes or one content coding of them. */
@@ -34,17 +35,17 @@ export interface Resource {
 
 /**
  * Bodies up to this size are copied behind the head of each prebuilt response, so a hit is one
- * write; a larger body is sent from the identity bytes after the head (one more write, instead
- * of two more copies of the body and a rebuild of them every second).
+ * write; a larger body is sent from the identity bytes after the head and its first LEAD_BYTES
+ * (one more write, instead of two more copies of the body and a rebuild of them every second).
  */
 export const INLINE_BODY_MAX = 256 * 1024;
 
 /** A ready-to-send 200: the head and, when small, the identity body in one buffer. */
 export interface Prebuilt {
-  /** The head, followed by the body when it is inline. */
+  /** The head, followed by the body when it is inline, else by its first LEAD_BYTES. */
   bytes: Uint8Array;
   headLength: number;
-  /** The body, when it is not inline. */
+  /** The rest of the body, when it is not inline. */
   body: Uint8Array | null;
   /** The clock tick it was built in; a new second rebuilds it with a fresh Date. */
   tick: number;
@@ -83,7 +84,7 @@ export class CachedObject {
  * inline, a copy in the persistent 200 and in a close or keep-alive one.
  */
 function objectBytes(size: number): number {
-  return (size <= INLINE_BODY_MAX ? size * 3 : size) + 1024;
+  return (size <= INLINE_BODY_MAX ? size * 3 : size + 3 * LEAD_BYTES) + 1024;
 }
 
 interface Key {

@@ -12,7 +12,7 @@ import { negotiateEncoding } from "../http/encoding.ts";
 import { makeBoundary, planByteranges } from "../http/byteranges.ts";
 import { contentRange, parseRange, unsatisfiedContentRange } from "../http/range.ts";
 import type { Request } from "../request.ts";
-import type { Responder } from "../respond.ts";
+import { LEAD_BYTES, type Responder } from "../respond.ts";
 import type { Wasm } from "../wasm.ts";
 import {
   CachedObject,
@@ -352,7 +352,10 @@ export class StaticFiles {
       const v = obj.resource.identity;
       const head = this.#fileHead(200, obj.resource, v, mode);
       if (v.size > INLINE_BODY_MAX) {
-        p = { bytes: head, headLength: head.length, body: v.bytes, tick };
+        const bytes = new Uint8Array(head.length + LEAD_BYTES);
+        bytes.set(head);
+        bytes.set(v.bytes!.subarray(0, LEAD_BYTES), head.length);
+        p = { bytes, headLength: head.length, body: v.bytes!.subarray(LEAD_BYTES), tick };
       } else {
         const bytes = new Uint8Array(head.length + v.size);
         bytes.set(head);
