@@ -112,6 +112,22 @@ export class Connection {
     this.#queued += bytes.length;
   }
 
+  /**
+   * Moves everything queued into the start of `buf` when it totals at most `max` bytes, and
+   * returns its length (0 when nothing was queued); -1 leaves the queue as it is.
+   */
+  moveQueued(buf: Uint8Array, max: number): number {
+    if (this.#queued > max) return -1;
+    let o = 0;
+    for (const piece of this.#queue) {
+      buf.set(piece, o);
+      o += piece.length;
+    }
+    this.#queue.length = 0;
+    this.#queued = 0;
+    return o;
+  }
+
   /** Writes everything queued, batching small pieces into one write. */
   flush(): Promise<void> {
     const q = this.#queue;

@@ -160,22 +160,27 @@ export class Responder {
     const buf = pool.pop() ?? new Uint8Array(FILE_CHUNK);
     try {
       file.seekSync(start, Deno.SeekMode.Start);
+      // The queued head goes in front of the first LEAD_BYTES of the file, in one write.
+      let at = this.c.moveQueued(buf, FILE_CHUNK - LEAD_BYTES);
+      if (at < 0) {
+        await this.c.flush();
+        at = 0;
+      }
       let left = length;
-      // The first piece is small so that it joins the queued head in one write (LEAD_BYTES).
-      let piece = Math.min(LEAD_BYTES, buf.length);
+      let piece = LEAD_BYTES;
       while (left > 0) {
         // A synchronous read, as nginx reads without aio: a page-cache hit costs tens of
         // microseconds, far less than the thread-pool round trip of an async file read.
-        const n = file.readSync(buf.subarray(0, Math.min(left, piece)));
+        const n = file.readSync(buf.subarray(at, at + Math.min(left, piece)));
         if (n === null || n === 0) {
-          await this.c.flush();
+          if (at > 0) await this.c.write(buf.subarray(0, at));
           this.c.ending = true;
           return;
         }
-        this.c.push(buf.subarray(0, n));
-        await this.c.flush();
+        await this.c.write(buf.subarray(0, at + n));
         left -= n;
-        piece = buf.length;
+        at = 0;
+        piece = FILE_CHUNK;
       }
     } finally {
       if (pool.length < POOL_MAX) pool.push(buf);
