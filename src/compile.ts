@@ -48,29 +48,19 @@ export function compilePlan(
   return { deno, served };
 }
 
-function fail(message: string): never {
-  console.error(`tuxd: ${message}`);
-  Deno.exit(2);
-}
-
 async function main(args: string[]): Promise<number> {
-  let config;
-  try {
-    config = parseArgs(args);
-  } catch (err) {
-    if (err instanceof UsageError) fail(err.message);
-    throw err;
-  }
-  const root = await Deno.realPath(config.root).catch(() =>
-    fail(`cannot serve root '${config.root}': no such directory`)
-  );
+  let root, plan;
   const output = Deno.env.get("TUXD_OUTPUT") ?? "dist/tuxd";
-  let plan;
   try {
+    const config = parseArgs(args);
+    root = await Deno.realPath(config.root).catch(() => {
+      throw new UsageError(`cannot serve root '${config.root}': no such directory`);
+    });
     plan = compilePlan(config, args, root, await Deno.realPath(EXAMPLE_CGI), output);
   } catch (err) {
-    if (err instanceof UsageError) fail(err.message);
-    throw err;
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`tuxd: ${err.message}`);
+    return 2;
   }
   const { code } = await new Deno.Command("deno", {
     args: plan.deno,
